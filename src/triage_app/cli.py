@@ -1,0 +1,171 @@
+"""The triage-app command: open the review window, build the demo, import and export."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import platformdirs
+
+from triage_app.io.export import FORMATS, write_decisions
+from triage_app.io.items_file import read_items
+from triage_app.io.problems import InputFileError
+from triage_app.io.taxonomy_file import read_taxonomy
+from triage_app.store.errors import StoreError
+from triage_app.store.store import Store
+
+logger = logging.getLogger("triage_app")
+
+
+def default_store_path() -> Path:
+    return Path(platformdirs.user_data_dir("triage-app", appauthor=False)) / "triage.db"
+
+
+def _add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help=f"SQLite store to use; created if missing (default: {default_store_path()})",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="triage-app",
+        description="Review the items an LLM text classifier escalated, with the keyboard. "
+        "Without a command, opens the review window on the store.",
+    )
+    _add_db_option(parser)
+    parser.add_argument(
+        "--reviewer",
+        metavar="NAME",
+        help="name recorded on every decision (default: the name given last time; asked once)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every decision to stderr")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo",
+        help="build a demo store from banking77 and open it",
+        description="Train a local scikit-learn classifier on the banking77 train split, "
+        "classify the test split, store the escalated messages and open the review window.",
+    )
+    _add_db_option(demo)
+    demo.add_argument("--reviewer", metavar="NAME", help="name recorded on every decision")
+    demo.add_argument(
+        "--no-window", action="store_true", help="only build the store; do not open the window"
+    )
+
+    importer = commands.add_parser(
+        "import",
+        help="import items from a JSONL or CSV file",
+        description="Import items with their suggestions. The whole file is checked first; "
+        "a file with any invalid line imports nothing. Ids already in the store are not "
+        "added twice.",
+    )
+    importer.add_argument("file", type=Path, metavar="FILE", help="items file, .jsonl or .csv")
+    _add_db_option(importer)
+    importer.add_argument(
+        "--taxonomy",
+        type=Path,
+        metavar="FILE",
+        help="taxonomy file (.yaml, .yml or .json) to store and check labels against "
+        "(default: the newest taxonomy already in the store)",
+    )
+
+    exporter = commands.add_parser(
+        "export",
+        help="write every decision event to a file",
+        description="Write every decision event (accept, overturn, skip, retract), oldest first.",
+    )
+    _add_db_option(exporter)
+    exporter.add_argument("--format", choices=FORMATS, required=True, help="output format")
+    exporter.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="file to write")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    db = args.db or default_store_path()
+
+    try:
+        if args.command == "demo":
+            return _demo(db, reviewer=args.reviewer, window=not args.no_window)
+        if args.command == "import":
+            return _import(db, args.file, args.taxonomy)
+        if args.command == "export":
+            return _export(db, args.output, args.format)
+        return _open_window(db, reviewer=args.reviewer)
+    except (InputFileError, StoreError) as error:
+        print(f"triage-app: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"triage-app: {error.filename or ''}: {error.strerror}", file=sys.stderr)
+        return 1
+
+
+def _prepare_folder(db: Path) -> None:
+    db.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _demo(db: Path, *, reviewer: str | None, window: bool) -> int:
+    from triage_app.demo.banking77 import build_demo
+
+    _prepare_folder(db)
+    summary = build_demo(db)
+    print(
+        f"Demo store {summary.path}: {summary.escalated} of {summary.test_messages} banking77 "
+        f"test messages escalated, built in {summary.seconds:.1f} s."
+    )
+    if not window:
+        return 0
+    return _open_window(db, reviewer=reviewer)
+
+
+def _import(db: Path, path: Path, taxonomy_path: Path | None) -> int:
+    _prepare_folder(db)
+    with Store(db) as store:
+        if taxonomy_path is not None:
+            taxonomy = read_taxonomy(taxonomy_path)
+        else:
+            taxonomy = store.taxonomy()
+            if taxonomy is None:
+                raise StoreError(
+                    f"{db} has no taxonomy yet; pass the taxonomy file with --taxonomy FILE"
+                )
+
+        items = read_items(path, taxonomy)
+        with store.transaction():
+            store.add_taxonomy(taxonomy)
+            summary = store.add_items(items)
+
+    print(
+        f"Imported {path}: {summary.added} new items, {summary.resuggested} new suggestions for "
+        f"known items, {summary.unchanged} unchanged (taxonomy {taxonomy.version})."
+    )
+    return 0
+
+
+def _export(db: Path, output: Path, format: str) -> int:
+    if not db.exists():
+        raise StoreError(f"store {db} not found; pass the store with --db PATH")
+    with Store(db) as store:
+        count = write_decisions(store.decisions(), output, format=format)
+    print(f"Wrote {count} decision events to {output}.")
+    return 0
+
+
+def _open_window(db: Path, *, reviewer: str | None) -> int:
+    from triage_app.ui.app import run_window
+
+    _prepare_folder(db)
+    return run_window(db, reviewer=reviewer)

@@ -1,0 +1,146 @@
+"""A reviewer's pass through the queue, without any widget.
+
+The window asks the session for the current item and hands it the reviewer's keypresses as
+accept, overturn, skip, undo and note. Every decision is committed to the store before the
+session moves to the next item, so a killed process loses at most the keypress in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from triage_app.domain.decision import Action, Decision
+from triage_app.domain.item import ReviewItem
+from triage_app.domain.queue import items_per_hour
+from triage_app.store.store import Store
+
+logger = logging.getLogger(__name__)
+
+# Shown beside the chart; the 1-9 keys pick among them.
+ALTERNATIVE_KEYS = 9
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where the reviewer is in the queue."""
+
+    position: int
+    total: int
+    remaining: int
+    decided_this_session: int
+    items_per_hour: float
+
+
+class ReviewSession:
+    """The current item of one reviewer and the decisions made on it."""
+
+    def __init__(
+        self,
+        store: Store,
+        reviewer: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not reviewer.strip():
+            raise ValueError("reviewer name is empty; give the name recorded on decisions")
+        self.store = store
+        self.reviewer = reviewer.strip()
+        self._clock = clock
+        self._started = clock()
+        self._shown_at = self._started
+        self._decided = 0
+        self._note = ""
+        counts = store.queue_counts()
+        self._total = counts.total
+        self._remaining = counts.pending
+        self.current: ReviewItem | None = store.next_item()
+
+    @property
+    def note(self) -> str:
+        """The note that the next decision on the current item will carry."""
+        return self._note
+
+    def set_note(self, text: str) -> None:
+        self._note = text.strip()
+
+    def progress(self) -> Progress:
+        elapsed_ms = int((self._clock() - self._started) * 1000)
+        return Progress(
+            position=min(self._total - self._remaining + 1, self._total),
+            total=self._total,
+            remaining=self._remaining,
+            decided_this_session=self._decided,
+            items_per_hour=items_per_hour(self._decided, elapsed_ms),
+        )
+
+    def alternatives(self) -> list[tuple[str, float]]:
+        """Return the labels the digit keys overturn to, most likely first."""
+        if self.current is None:
+            return []
+        return self.current.suggestion.alternatives()[:ALTERNATIVE_KEYS]
+
+    def accept(self) -> Decision | None:
+        return self._decide(Action.ACCEPT)
+
+    def overturn(self, label: str) -> Decision | None:
+        return self._decide(Action.OVERTURN, label)
+
+    def overturn_to_alternative(self, number: int) -> Decision | None:
+        """Overturn to the `number`-th most likely other label (1-based); None if absent."""
+        alternatives = self.alternatives()
+        if not 1 <= number <= len(alternatives):
+            return None
+        return self.overturn(alternatives[number - 1][0])
+
+    def skip(self) -> Decision | None:
+        """Log a skip; the item comes back after every item not yet skipped."""
+        return self._decide(Action.SKIP)
+
+    def undo(self) -> Decision | None:
+        """Retract the reviewer's latest decision and show its item again.
+
+        Return the retracted decision, or None when there is nothing to undo.
+        """
+        retracted = self.store.retract_last(reviewer=self.reviewer)
+        if retracted is None:
+            return None
+
+        if retracted.action is not Action.SKIP:
+            self._remaining += 1
+        self._decided = max(self._decided - 1, 0)
+        self._show(self.store.review_item(retracted.item_id))
+        self._note = retracted.note
+        return retracted
+
+    def _decide(self, action: Action, label: str | None = None) -> Decision | None:
+        item = self.current
+        if item is None:
+            return None
+
+        duration_ms = int((self._clock() - self._shown_at) * 1000)
+        decision = self.store.add_decision(
+            item=item,
+            reviewer=self.reviewer,
+            action=action,
+            label=label,
+            duration_ms=duration_ms,
+            note=self._note,
+        )
+        logger.info(
+            "%s logged decision %d (%s) on item %s", self.reviewer, decision.id, action, item.id
+        )
+
+        self._decided += 1
+        if decision.action is not Action.SKIP:
+            self._remaining -= 1
+        exclude = item.id if decision.action is Action.SKIP else None
+        self._show(self.store.next_item(exclude=exclude))
+        return decision
+
+    def _show(self, item: ReviewItem | None) -> None:
+        self.current = item
+        self._note = ""
+        self._shown_at = self._clock()

@@ -1,0 +1,115 @@
+"""Schema migrations, applied in order, each in its own transaction.
+
+The schema version lives in `PRAGMA user_version`, which SQLite writes in the same transaction
+as the migration, so a store is never left half-migrated.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
+
+_V1 = """
+CREATE TABLE taxonomy_versions (
+    version TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE TABLE labels (
+    taxonomy_version TEXT NOT NULL REFERENCES taxonomy_versions(version),
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    includes TEXT NOT NULL DEFAULT '[]',
+    excludes TEXT NOT NULL DEFAULT '[]',
+    examples TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (taxonomy_version, name)
+);
+CREATE TABLE items (
+    id TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    priority INTEGER NOT NULL DEFAULT 0,
+    meta TEXT NOT NULL DEFAULT '{}',
+    imported_at TEXT NOT NULL
+);
+CREATE TABLE suggestions (
+    id INTEGER PRIMARY KEY,
+    item_id TEXT NOT NULL REFERENCES items(id),
+    model TEXT NOT NULL DEFAULT '',
+    method TEXT NOT NULL DEFAULT '',
+    label TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    distribution TEXT NOT NULL,
+    rationale TEXT NOT NULL DEFAULT '',
+    escalation_reason TEXT NOT NULL DEFAULT '',
+    taxonomy_version TEXT NOT NULL REFERENCES taxonomy_versions(version),
+    created_at TEXT NOT NULL
+);
+CREATE INDEX suggestions_item ON suggestions(item_id);
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY,
+    item_id TEXT NOT NULL REFERENCES items(id),
+    reviewer TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('accept', 'overturn', 'skip', 'retract')),
+    label TEXT,
+    suggestion_id INTEGER REFERENCES suggestions(id),
+    model_label TEXT,
+    model_confidence REAL,
+    decided_at TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    retracts INTEGER REFERENCES decisions(id)
+);
+CREATE INDEX decisions_item ON decisions(item_id);
+CREATE INDEX decisions_reviewer ON decisions(reviewer, id);
+CREATE UNIQUE INDEX decisions_retracted_once ON decisions(retracts) WHERE retracts IS NOT NULL;
+CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
+BEGIN
+    SELECT RAISE(ABORT, 'decisions are append-only: log a retract event instead of an update');
+END;
+CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
+BEGIN
+    SELECT RAISE(ABORT, 'decisions are append-only: log a retract event instead of a delete');
+END;
+-- Derived from items, suggestions and decisions, and rebuilt from them: which items still wait
+-- for a decision, in which order.
+CREATE TABLE queue (
+    item_id TEXT PRIMARY KEY REFERENCES items(id),
+    suggestion_id INTEGER NOT NULL REFERENCES suggestions(id),
+    pending INTEGER NOT NULL,
+    skip_round INTEGER NOT NULL DEFAULT 0,
+    priority INTEGER NOT NULL,
+    confidence REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX queue_order ON queue(skip_round, priority DESC, confidence, item_id)
+    WHERE pending = 1;
+"""
+
+
+def _migrate_to_1(conn: sqlite3.Connection) -> None:
+    for statement in _split_statements(_V1):
+        conn.execute(statement)
+
+
+def _split_statements(script: str) -> list[str]:
+    """Split a script into statements, keeping trigger bodies whole."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if line.lstrip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1]
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,182 @@
+"""The main window: menus and shortcuts from the keymap, the review pane, and the session."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QInputDialog, QMainWindow, QMessageBox, QWidget
+
+from triage_app.review.session import ReviewSession
+from triage_app.store.errors import StoreError
+from triage_app.ui.help_overlay import HelpOverlay
+from triage_app.ui.keymap import KEYMAP
+from triage_app.ui.label_picker import LabelPicker
+from triage_app.ui.review_pane import ReviewPane
+
+logger = logging.getLogger(__name__)
+
+# Commands that stay available when the queue is empty.
+_ALWAYS_ENABLED = frozenset({"undo", "show_help", "quit"})
+
+
+class MainWindow(QMainWindow):
+    """Review window over one session; every keypress goes through the keymap's actions."""
+
+    def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setWindowTitle(
+            f"triage-app — {Path(session.store.path).name} — {session.reviewer}"
+        )
+        self.resize(1280, 800)
+
+        self.pane = ReviewPane()
+        self.setCentralWidget(self.pane)
+        self.help_overlay = HelpOverlay(self)
+        self.actions_by_id: dict[str, QAction] = {}
+        self._busy = False
+        self._install_keymap()
+        self.refresh()
+
+    def _install_keymap(self) -> None:
+        menus = {}
+        for command in KEYMAP:
+            action = QAction(command.title, self)
+            action.setShortcuts([QKeySequence(key) for key in command.keys])
+            # A held key sends auto-repeat presses; none of them may decide a second item.
+            action.setAutoRepeat(False)
+            action.triggered.connect(getattr(self, command.id))
+            self.addAction(action)
+
+            if command.menu not in menus:
+                menus[command.menu] = self.menuBar().addMenu(f"&{command.menu}")
+            menus[command.menu].addAction(action)
+            self.actions_by_id[command.id] = action
+
+    def refresh(self) -> None:
+        """Show the session's current item, its alternatives, progress and note."""
+        session = self.session
+        self.pane.show_item(
+            session.current, session.alternatives(), session.progress(), session.note
+        )
+
+        alternatives = session.alternatives()
+        for number in range(1, 10):
+            action = self.actions_by_id[f"overturn_{number}"]
+            if number <= len(alternatives):
+                action.setText(f"Overturn to {alternatives[number - 1][0]}")
+                action.setEnabled(True)
+            else:
+                action.setText(f"Overturn to alternative {number}")
+                action.setEnabled(False)
+
+        has_item = session.current is not None
+        for command_id, action in self.actions_by_id.items():
+            if command_id not in _ALWAYS_ENABLED and not command_id.startswith("overturn_"):
+                action.setEnabled(has_item)
+
+    def _run(self, work) -> None:  # noqa: ANN001 (a zero-argument callable)
+        """Run one decision; keys that arrive while it is being written are ignored."""
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            work()
+        except StoreError as error:
+            logger.error("decision failed on item %s: %s", self._current_id(), error)
+            QMessageBox.warning(self, "Decision not saved", str(error))
+        finally:
+            self._busy = False
+        self.refresh()
+
+    def _current_id(self) -> str | None:
+        return self.session.current.id if self.session.current else None
+
+    # Commands of the keymap, by id.
+
+    def accept(self) -> None:
+        self._run(self.session.accept)
+
+    def _overturn_to(self, number: int) -> None:
+        self._run(lambda: self.session.overturn_to_alternative(number))
+
+    def overturn_1(self) -> None:
+        self._overturn_to(1)
+
+    def overturn_2(self) -> None:
+        self._overturn_to(2)
+
+    def overturn_3(self) -> None:
+        self._overturn_to(3)
+
+    def overturn_4(self) -> None:
+        self._overturn_to(4)
+
+    def overturn_5(self) -> None:
+        self._overturn_to(5)
+
+    def overturn_6(self) -> None:
+        self._overturn_to(6)
+
+    def overturn_7(self) -> None:
+        self._overturn_to(7)
+
+    def overturn_8(self) -> None:
+        self._overturn_to(8)
+
+    def overturn_9(self) -> None:
+        self._overturn_to(9)
+
+    def pick_label(self) -> None:
+        item = self.session.current
+        if item is None:
+            return
+        picker = LabelPicker(
+            item.taxonomy,
+            item.suggestion.distribution,
+            exclude=item.suggestion.label,
+            parent=self,
+        )
+        if picker.exec() and picker.chosen is not None:
+            chosen = picker.chosen
+            self._run(lambda: self.session.overturn(chosen))
+
+    def skip(self) -> None:
+        self._run(self.session.skip)
+
+    def undo(self) -> None:
+        def work() -> None:
+            if self.session.undo() is None:
+                self.statusBar().showMessage("Nothing to undo.", 3000)
+
+        self._run(work)
+
+    def note(self) -> None:
+        if self.session.current is None:
+            return
+        text, ok = QInputDialog.getMultiLineText(
+            self,
+            "Note",
+            "Note for this item (saved with your decision on it):",
+            self.session.note,
+        )
+        if ok:
+            self.session.set_note(text)
+            self.pane.show_note(self.session.note)
+
+    def show_help(self) -> None:
+        self.help_overlay.open()
+
+    def quit(self) -> None:
+        self.close()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001 (Qt's name and signature)
+        super().resizeEvent(event)
+        if self.help_overlay.isVisible():
+            self.help_overlay.setGeometry(self.rect())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        logger.info("review window closed by %s", self.session.reviewer)
+        super().closeEvent(event)

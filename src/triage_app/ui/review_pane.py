@@ -1,0 +1,185 @@
+"""The review screen: the message, the suggestion with its definition, chart and rationale,
+and where the reviewer is in the queue. It only renders the state it is given."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QProgressBar,
+    QSplitter,
+    QStackedLayout,
+    QVBoxLayout,
+    QWidget,
+)
+
+from triage_app.domain.item import ReviewItem
+from triage_app.domain.taxonomy import Label
+from triage_app.review.session import Progress
+from triage_app.ui.distribution_chart import DistributionChart
+from triage_app.ui.text_views import MessageView, PlainLabel
+
+
+def _section(title: str) -> PlainLabel:
+    label = PlainLabel(title.upper(), wrap=False)
+    label.setObjectName("sectionTitle")
+    return label
+
+
+def _panel() -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setObjectName("panel")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(12, 10, 12, 10)
+    layout.setSpacing(6)
+    return frame, layout
+
+
+def describe_label(label: Label | None) -> str:
+    """Return a label's definition as plain text: description, then includes and excludes."""
+    if label is None:
+        return "This label is missing from the taxonomy."
+    parts = [label.description or "No description in the taxonomy."]
+    if label.includes:
+        parts.append("Includes: " + "; ".join(label.includes))
+    if label.excludes:
+        parts.append("Excludes: " + "; ".join(label.excludes))
+    return "\n".join(parts)
+
+
+class QueueStatus(QWidget):
+    """Position in the queue, items left, a progress bar and the reviewer's pace."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.summary = PlainLabel(wrap=False)
+        self.pace = PlainLabel(wrap=False)
+        self.pace.setObjectName("mutedText")
+        self.bar = QProgressBar()
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumHeight(10)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.bar, 1)
+        layout.addWidget(self.pace)
+
+    def show_progress(self, progress: Progress) -> None:
+        decided = progress.total - progress.remaining
+        if progress.remaining:
+            self.summary.setText(
+                f"Item {progress.position} of {progress.total}  ·  {progress.remaining} left"
+            )
+        else:
+            self.summary.setText(f"All {progress.total} items decided")
+        self.bar.setMaximum(max(progress.total, 1))
+        self.bar.setValue(decided)
+        self.pace.setText(
+            f"{progress.decided_this_session} this session  ·  "
+            f"{progress.items_per_hour:.0f} items/hour"
+        )
+
+
+class ReviewPane(QWidget):
+    """Shows one item and its suggestion, or a message when the queue is empty."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.status = QueueStatus()
+
+        self.message = MessageView()
+        self.item_id = PlainLabel(wrap=False)
+        self.item_id.setObjectName("mutedText")
+        self.escalation = PlainLabel()
+        self.escalation.setObjectName("escalation")
+        self.note = PlainLabel()
+        self.note.setObjectName("noteText")
+
+        message_panel, message_layout = _panel()
+        message_layout.addWidget(_section("Message"))
+        message_layout.addWidget(self.message, 1)
+        message_layout.addWidget(self.item_id)
+        message_layout.addWidget(_section("Escalation reason"))
+        message_layout.addWidget(self.escalation)
+        message_layout.addWidget(self.note)
+
+        self.suggested = PlainLabel(wrap=False)
+        self.suggested.setObjectName("suggestedLabel")
+        self.definition = PlainLabel()
+        self.chart = DistributionChart()
+        self.chart.setMinimumHeight(260)
+        self.rationale = PlainLabel()
+        self.model = PlainLabel()
+        self.model.setObjectName("mutedText")
+
+        suggestion_panel, suggestion_layout = _panel()
+        suggestion_layout.addWidget(_section("Suggestion  (A or Enter accepts)"))
+        suggestion_layout.addWidget(self.suggested)
+        suggestion_layout.addWidget(self.definition)
+        suggestion_layout.addWidget(_section("Confidence  (1-9 overturn to that label)"))
+        suggestion_layout.addWidget(self.chart, 1)
+        suggestion_layout.addWidget(_section("Rationale"))
+        suggestion_layout.addWidget(self.rationale)
+        suggestion_layout.addWidget(self.model)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(message_panel)
+        splitter.addWidget(suggestion_panel)
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 6)
+        splitter.setChildrenCollapsible(False)
+
+        self.empty = PlainLabel()
+        self.empty.setObjectName("emptyQueue")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self._stack = QStackedLayout()
+        review = QWidget()
+        review_layout = QVBoxLayout(review)
+        review_layout.setContentsMargins(0, 0, 0, 0)
+        review_layout.addWidget(splitter)
+        self._stack.addWidget(review)
+        self._stack.addWidget(self.empty)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 12)
+        layout.addWidget(self.status)
+        layout.addLayout(self._stack, 1)
+
+    def show_item(
+        self,
+        item: ReviewItem | None,
+        alternatives: list[tuple[str, float]],
+        progress: Progress,
+        note: str,
+    ) -> None:
+        self.status.show_progress(progress)
+        if item is None:
+            self._stack.setCurrentIndex(1)
+            self.empty.setText(
+                f"The queue is empty: all {progress.total} items are decided.\n"
+                "Ctrl+Z undoes your last decision."
+            )
+            self.chart.clear()
+            return
+
+        self._stack.setCurrentIndex(0)
+        suggestion = item.suggestion
+        self.message.setPlainText(item.text)
+        self.item_id.setText(f"Item {item.id}" + (f"  ·  priority {item.priority}" if item.priority else ""))
+        self.escalation.setText(suggestion.escalation_reason or "No reason given.")
+        self.show_note(note)
+
+        self.suggested.setText(f"{suggestion.label}   {suggestion.confidence:.0%}")
+        self.definition.setText(describe_label(item.taxonomy.label(suggestion.label)))
+        self.chart.show_suggestion(suggestion, alternatives)
+        self.rationale.setText(suggestion.rationale or "The model gave no rationale.")
+        model = suggestion.model or "unknown model"
+        method = f"  ·  {suggestion.method}" if suggestion.method else ""
+        self.model.setText(f"{model}{method}  ·  taxonomy {suggestion.taxonomy_version}")
+
+    def show_note(self, note: str) -> None:
+        self.note.setText(f"Note: {note}" if note else "")
+        self.note.setVisible(bool(note))

@@ -1,0 +1,31 @@
+"""Widgets that show untrusted text, such as customer messages and model output, as plain text.
+
+QLabel guesses rich text by default, so a message containing <b> or <img> would render and
+could load resources. Every widget here forces plain text.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QWidget
+
+
+class PlainLabel(QLabel):
+    """A QLabel that never interprets markup."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, *, wrap: bool = True) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(wrap)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setText(text)
+
+
+class MessageView(QPlainTextEdit):
+    """The item's text: read-only, selectable with the mouse, never taking the keyboard."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setObjectName("messageView")
