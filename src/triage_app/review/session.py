@@ -14,24 +14,26 @@ from dataclasses import dataclass
 
 from triage_app.domain.decision import Action, Decision
 from triage_app.domain.item import ReviewItem
-from triage_app.domain.queue import items_per_hour
+from triage_app.domain.pace import items_per_hour
 from triage_app.store.store import Store
 
 logger = logging.getLogger(__name__)
 
 # Shown beside the chart; the 1-9 keys pick among them.
 ALTERNATIVE_KEYS = 9
+# A pace taken over the first few seconds swings wildly, so none is given before this.
+PACE_AFTER_MS = 60_000
 
 
 @dataclass(frozen=True)
 class Progress:
-    """Where the reviewer is in the queue."""
+    """Where the reviewer is in the queue; no pace until a minute has passed."""
 
     position: int
     total: int
     remaining: int
     decided_this_session: int
-    items_per_hour: float
+    items_per_hour: float | None
 
 
 class ReviewSession:
@@ -73,7 +75,9 @@ class ReviewSession:
             total=self._total,
             remaining=self._remaining,
             decided_this_session=self._decided,
-            items_per_hour=items_per_hour(self._decided, elapsed_ms),
+            items_per_hour=(
+                items_per_hour(self._decided, elapsed_ms) if elapsed_ms >= PACE_AFTER_MS else None
+            ),
         )
 
     def alternatives(self) -> list[tuple[str, float]]:

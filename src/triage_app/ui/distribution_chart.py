@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from triage_app.domain.suggestion import Suggestion
@@ -30,7 +31,6 @@ class DistributionChart(QWidget):
 
         left = self._plot.getAxis("left")
         left.setStyle(tickLength=0, tickFont=None)
-        left.setWidth(250)
         left.setTextPen(pg.mkPen(PALETTE["text"]))
         bottom = self._plot.getAxis("bottom")
         bottom.setTicks([[(x / 4, f"{x * 25}%") for x in range(5)]])
@@ -39,6 +39,7 @@ class DistributionChart(QWidget):
         self._bars = pg.BarGraphItem(x0=[0], y=[0], height=[0.7], width=[0])
         self._plot.addItem(self._bars)
         self._values: list[pg.TextItem] = []
+        self._metrics = QFontMetrics(left.style["tickFont"] or self.font())
 
         self._rest = PlainLabel(wrap=False)
         self._rest.setObjectName("mutedText")
@@ -65,7 +66,11 @@ class DistributionChart(QWidget):
             pen=pg.mkPen(None),
         )
         ticks = [(position, f"{key}   {label}") for position, (key, label, _) in zip(positions, rows, strict=True)]
-        self._plot.getAxis("left").setTicks([ticks])
+        left = self._plot.getAxis("left")
+        left.setTicks([ticks])
+        # The axis drops tick labels that do not fit, so size it to the longest label.
+        widest = max(self._text_width(text) for _, text in ticks)
+        left.setWidth(widest + 16)
         self._plot.setYRange(-0.6, count - 0.4, padding=0)
         self._set_values(rows, positions)
 
@@ -78,6 +83,9 @@ class DistributionChart(QWidget):
             )
         else:
             self._rest.setText("/ or Ctrl+K searches the whole taxonomy")
+
+    def _text_width(self, text: str) -> int:
+        return self._metrics.horizontalAdvance(text)
 
     def clear(self) -> None:
         self._bars.setOpts(x0=[0], y=[0], height=[0], width=[0])

@@ -11,12 +11,12 @@ from triage_app.ui.text_views import PlainLabel
 
 
 def key_text(command: Command) -> str:
-    """Return the command's keys as the platform writes them, e.g. "A / Return / Enter"."""
+    """Return the command's keys as the platform writes them, e.g. "A  or  Return  or  Enter"."""
     names = [
         QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText) or key
         for key in command.keys
     ]
-    return "  /  ".join(names)
+    return "  or  ".join(names)
 
 
 class HelpOverlay(QFrame):

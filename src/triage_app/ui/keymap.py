@@ -21,6 +21,9 @@ class Command:
     menu: str
 
 
+# Menus appear in this order.
+MENUS = ("File", "Review", "Help")
+
 KEYMAP: tuple[Command, ...] = (
     Command("accept", "Accept the suggestion", ("A", "Return", "Enter"), "Review"),
     *(

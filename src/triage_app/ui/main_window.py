@@ -6,13 +6,14 @@ import logging
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QWidget
 
 from triage_app.review.session import ReviewSession
 from triage_app.store.errors import StoreError
 from triage_app.ui.help_overlay import HelpOverlay
-from triage_app.ui.keymap import KEYMAP
+from triage_app.ui.keymap import KEYMAP, MENUS
 from triage_app.ui.label_picker import LabelPicker
+from triage_app.ui.note_dialog import NoteDialog
 from triage_app.ui.review_pane import ReviewPane
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ class MainWindow(QMainWindow):
         )
         self.resize(1280, 800)
 
-        self.pane = ReviewPane()
+        self.pane = ReviewPane(reviewer=session.reviewer)
         self.setCentralWidget(self.pane)
         self.help_overlay = HelpOverlay(self)
         self.actions_by_id: dict[str, QAction] = {}
@@ -41,7 +42,7 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def _install_keymap(self) -> None:
-        menus = {}
+        menus = {name: self.menuBar().addMenu(f"&{name}") for name in MENUS}
         for command in KEYMAP:
             action = QAction(command.title, self)
             action.setShortcuts([QKeySequence(key) for key in command.keys])
@@ -49,9 +50,6 @@ class MainWindow(QMainWindow):
             action.setAutoRepeat(False)
             action.triggered.connect(getattr(self, command.id))
             self.addAction(action)
-
-            if command.menu not in menus:
-                menus[command.menu] = self.menuBar().addMenu(f"&{command.menu}")
             menus[command.menu].addAction(action)
             self.actions_by_id[command.id] = action
 
@@ -139,8 +137,8 @@ class MainWindow(QMainWindow):
             exclude=item.suggestion.label,
             parent=self,
         )
-        if picker.exec() and picker.chosen is not None:
-            chosen = picker.chosen
+        chosen = picker.chosen if self._exec_dialog(picker) else None
+        if chosen is not None:
             self._run(lambda: self.session.overturn(chosen))
 
     def skip(self) -> None:
@@ -156,15 +154,21 @@ class MainWindow(QMainWindow):
     def note(self) -> None:
         if self.session.current is None:
             return
-        text, ok = QInputDialog.getMultiLineText(
-            self,
-            "Note",
-            "Note for this item (saved with your decision on it):",
-            self.session.note,
-        )
-        if ok:
-            self.session.set_note(text)
+        dialog = NoteDialog(self.session.note, parent=self)
+        if self._exec_dialog(dialog):
+            self.session.set_note(dialog.text())
             self.pane.show_note(self.session.note)
+
+    def _exec_dialog(self, dialog: QDialog) -> bool:
+        """Run a modal dialog, then give the keyboard back to the review window.
+
+        Without a window manager (offscreen, bare Xvfb) nothing reactivates the window, and
+        the next shortcut would be lost.
+        """
+        accepted = bool(dialog.exec())
+        self.activateWindow()
+        self.raise_()
+        return accepted
 
     def show_help(self) -> None:
         self.help_overlay.open()

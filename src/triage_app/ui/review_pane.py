@@ -51,8 +51,10 @@ def describe_label(label: Label | None) -> str:
 class QueueStatus(QWidget):
     """Position in the queue, items left, a progress bar and the reviewer's pace."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, reviewer: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.reviewer = PlainLabel(f"Reviewer: {reviewer}", wrap=False)
+        self.reviewer.setObjectName("mutedText")
         self.summary = PlainLabel(wrap=False)
         self.pace = PlainLabel(wrap=False)
         self.pace.setObjectName("mutedText")
@@ -65,6 +67,7 @@ class QueueStatus(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.bar, 1)
         layout.addWidget(self.pace)
+        layout.addWidget(self.reviewer)
 
     def show_progress(self, progress: Progress) -> None:
         decided = progress.total - progress.remaining
@@ -76,18 +79,20 @@ class QueueStatus(QWidget):
             self.summary.setText(f"All {progress.total} items decided")
         self.bar.setMaximum(max(progress.total, 1))
         self.bar.setValue(decided)
-        self.pace.setText(
-            f"{progress.decided_this_session} this session  ·  "
-            f"{progress.items_per_hour:.0f} items/hour"
+        pace = (
+            "pace after 1 minute"
+            if progress.items_per_hour is None
+            else f"{progress.items_per_hour:.0f} items/hour"
         )
+        self.pace.setText(f"{progress.decided_this_session} this session  ·  {pace}")
 
 
 class ReviewPane(QWidget):
     """Shows one item and its suggestion, or a message when the queue is empty."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, reviewer: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.status = QueueStatus()
+        self.status = QueueStatus(reviewer)
 
         self.message = MessageView()
         self.item_id = PlainLabel(wrap=False)
