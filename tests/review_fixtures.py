@@ -12,7 +12,9 @@ from triage_app.store.store import Store
 TAXONOMY = Taxonomy(
     version="support-v1",
     labels=(
-        Label("billing", "Charges, invoices and refunds.", ("Refund requests",), ("Login: account",)),
+        Label(
+            "billing", "Charges, invoices and refunds.", ("Refund requests",), ("Login: account",)
+        ),
         Label("technical", "The product does not work as documented."),
         Label("account", "Login, password and profile changes."),
         Label("shipping", "Where a parcel is and when it arrives."),

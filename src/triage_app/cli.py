@@ -85,7 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_db_option(exporter)
     exporter.add_argument("--format", choices=FORMATS, required=True, help="output format")
-    exporter.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="file to write")
+    exporter.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="FILE", help="file to write"
+    )
     return parser
 
 

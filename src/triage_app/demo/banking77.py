@@ -68,7 +68,8 @@ def build_demo(path: str | Path) -> DemoSummary:
         reasons = []
         if confidence < CONFIDENCE_THRESHOLD:
             reasons.append(
-                f"low confidence: {confidence:.2f} is below the threshold {CONFIDENCE_THRESHOLD:.2f}"
+                f"low confidence: {confidence:.2f} is below the threshold "
+                f"{CONFIDENCE_THRESHOLD:.2f}"
             )
         if prediction.label in HIGH_IMPACT_LABELS:
             reasons.append(f"high-impact label: {prediction.label} is always checked")
@@ -99,5 +100,6 @@ def build_demo(path: str | Path) -> DemoSummary:
 
     seconds = time.perf_counter() - started
     logger.info("demo store %s built with %d escalated items in %.1f s", path, len(items), seconds)
-    return DemoSummary(path=Path(path), escalated=len(items), test_messages=len(test), seconds=seconds)
-
+    return DemoSummary(
+        path=Path(path), escalated=len(items), test_messages=len(test), seconds=seconds
+    )

@@ -47,7 +47,8 @@ class TextClassifier:
         for row, probability in enumerate(probabilities):
             best = int(np.argmax(probability))
             distribution = {
-                str(label): round(float(p), 6) for label, p in zip(classes, probability, strict=True)
+                str(label): round(float(p), 6)
+                for label, p in zip(classes, probability, strict=True)
             }
             _renormalize(distribution, str(classes[best]))
             rationale = self._rationale(features[row], best, probability, classes)

@@ -67,7 +67,9 @@ def write_decisions(decisions: Iterable[Decision], path: str | Path, *, format: 
             for decision in decisions:
                 record = export_record(decision)
                 record["overturned"] = "true" if record["overturned"] else "false"
-                writer.writerow({key: "" if value is None else value for key, value in record.items()})
+                writer.writerow(
+                    {key: "" if value is None else value for key, value in record.items()}
+                )
                 count += 1
     partial.replace(path)
     return count

@@ -59,7 +59,9 @@ def read_text(path: Path) -> str:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise InputFileError(path, [Problem(0, "", None, "file not found; check the path")]) from None
+        raise InputFileError(
+            path, [Problem(0, "", None, "file not found; check the path")]
+        ) from None
     except OSError as error:
         raise InputFileError(
             path, [Problem(0, "", None, f"cannot read the file: {error.strerror}")]

@@ -1,14 +1,14 @@
 """Taxonomy files in YAML or JSON.
 
-    version: support-v3            # required: names this fixed set of definitions
-    name: Support tickets          # optional
-    description: ...               # optional
-    labels:                        # required: a list, or a mapping of name to definition
-      - name: billing
-        description: Charges, invoices and refunds.
-        includes: [...]            # optional lists of strings
-        excludes: [...]
-        examples: [...]
+version: support-v3            # required: names this fixed set of definitions
+name: Support tickets          # optional
+description: ...               # optional
+labels:                        # required: a list, or a mapping of name to definition
+  - name: billing
+    description: Charges, invoices and refunds.
+    includes: [...]            # optional lists of strings
+    excludes: [...]
+    examples: [...]
 """
 
 from __future__ import annotations
@@ -97,9 +97,7 @@ def _taxonomy_from_document(path: Path, document: object, text: str) -> Taxonomy
 
         description = raw.get("description", "") or ""
         if not isinstance(description, str):
-            problems.append(
-                Problem(line, f"{where}.description", description, "expected a string")
-            )
+            problems.append(Problem(line, f"{where}.description", description, "expected a string"))
             continue
 
         lists: dict[str, tuple[str, ...]] = {}

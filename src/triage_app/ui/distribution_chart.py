@@ -49,7 +49,9 @@ class DistributionChart(QWidget):
         layout.addWidget(self._plot, 1)
         layout.addWidget(self._rest)
 
-    def show_suggestion(self, suggestion: Suggestion, alternatives: list[tuple[str, float]]) -> None:
+    def show_suggestion(
+        self, suggestion: Suggestion, alternatives: list[tuple[str, float]]
+    ) -> None:
         """Draw the suggestion and `alternatives` (label, probability), numbered from 1."""
         rows = [("A", suggestion.label, suggestion.confidence)]
         rows += [(str(n), label, p) for n, (label, p) in enumerate(alternatives, start=1)]
@@ -65,7 +67,10 @@ class DistributionChart(QWidget):
             brushes=brushes,
             pen=pg.mkPen(None),
         )
-        ticks = [(position, f"{key}   {label}") for position, (key, label, _) in zip(positions, rows, strict=True)]
+        ticks = [
+            (position, f"{key}   {label}")
+            for position, (key, label, _) in zip(positions, rows, strict=True)
+        ]
         left = self._plot.getAxis("left")
         left.setTicks([ticks])
         # The axis drops tick labels that do not fit, so size it to the longest label.

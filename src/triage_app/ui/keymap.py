@@ -30,7 +30,9 @@ KEYMAP: tuple[Command, ...] = (
         Command(f"overturn_{n}", f"Overturn to alternative {n}", (str(n),), "Review")
         for n in range(1, ALTERNATIVE_KEYS + 1)
     ),
-    Command("pick_label", "Overturn to a label from the whole taxonomy…", ("/", "Ctrl+K"), "Review"),
+    Command(
+        "pick_label", "Overturn to a label from the whole taxonomy…", ("/", "Ctrl+K"), "Review"
+    ),
     Command("skip", "Skip (the item comes back at the end)", ("S",), "Review"),
     Command("undo", "Undo the last decision", ("Ctrl+Z",), "Review"),
     Command("note", "Add a note to this item…", ("N",), "Review"),

@@ -12,18 +12,22 @@ from triage_app.ui.review_pane import describe_label
 from triage_app.ui.text_views import PlainLabel
 
 
-def rank_labels(labels: list[Label], query: str) -> list[Label]:
+def rank_labels(
+    labels: list[Label], query: str, probabilities: Mapping[str, float] | None = None
+) -> list[Label]:
     """Return the labels that match every word of `query`, best matches first.
 
     A label whose name starts with the query ranks first, then names containing it, then
     labels that only match in their description. Underscores in names count as spaces.
+    Within a rank, the model's more likely labels come first.
     """
+    probabilities = probabilities or {}
     words = query.lower().replace("_", " ").split()
     if not words:
-        return list(labels)
+        return sorted(labels, key=lambda label: -probabilities.get(label.name, 0.0))
 
     phrase = " ".join(words)
-    ranked: list[tuple[int, int, Label]] = []
+    ranked: list[tuple[int, float, int, Label]] = []
     for position, label in enumerate(labels):
         name = label.name.lower().replace("_", " ")
         description = label.description.lower()
@@ -37,8 +41,8 @@ def rank_labels(labels: list[Label], query: str) -> list[Label]:
             rank = 3
         else:
             continue
-        ranked.append((rank, position, label))
-    return [label for _, _, label in sorted(ranked, key=lambda entry: entry[:2])]
+        ranked.append((rank, -probabilities.get(label.name, 0.0), position, label))
+    return [entry[-1] for entry in sorted(ranked, key=lambda entry: entry[:3])]
 
 
 class LabelPicker(QDialog):
@@ -80,7 +84,7 @@ class LabelPicker(QDialog):
         self.list.itemActivated.connect(lambda _: self._choose())
         self._filter("")
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.search and event.type() == QEvent.Type.KeyPress:
             key = event.key()
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
@@ -96,7 +100,7 @@ class LabelPicker(QDialog):
 
     def _filter(self, query: str) -> None:
         self.list.clear()
-        for label in rank_labels(self._labels, query):
+        for label in rank_labels(self._labels, query, self._probabilities):
             probability = self._probabilities.get(label.name, 0.0)
             entry = QListWidgetItem(f"{label.name}    {probability:.1%}")
             entry.setData(Qt.ItemDataRole.UserRole, label.name)

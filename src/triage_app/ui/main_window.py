@@ -28,9 +28,7 @@ class MainWindow(QMainWindow):
     def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.setWindowTitle(
-            f"triage-app — {Path(session.store.path).name} — {session.reviewer}"
-        )
+        self.setWindowTitle(f"triage-app — {Path(session.store.path).name} — {session.reviewer}")
         self.resize(1280, 800)
 
         self.pane = ReviewPane(reviewer=session.reviewer)
@@ -75,7 +73,7 @@ class MainWindow(QMainWindow):
             if command_id not in _ALWAYS_ENABLED and not command_id.startswith("overturn_"):
                 action.setEnabled(has_item)
 
-    def _run(self, work) -> None:  # noqa: ANN001 (a zero-argument callable)
+    def _run(self, work) -> None:
         """Run one decision; keys that arrive while it is being written are ignored."""
         if self._busy:
             return
@@ -176,11 +174,11 @@ class MainWindow(QMainWindow):
     def quit(self) -> None:
         self.close()
 
-    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001 (Qt's name and signature)
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self.help_overlay.isVisible():
             self.help_overlay.setGeometry(self.rect())
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+    def closeEvent(self, event: QCloseEvent) -> None:
         logger.info("review window closed by %s", self.session.reviewer)
         super().closeEvent(event)

@@ -173,7 +173,9 @@ class ReviewPane(QWidget):
         self._stack.setCurrentIndex(0)
         suggestion = item.suggestion
         self.message.setPlainText(item.text)
-        self.item_id.setText(f"Item {item.id}" + (f"  ·  priority {item.priority}" if item.priority else ""))
+        self.item_id.setText(
+            f"Item {item.id}" + (f"  ·  priority {item.priority}" if item.priority else "")
+        )
         self.escalation.setText(suggestion.escalation_reason or "No reason given.")
         self.show_note(note)
 
