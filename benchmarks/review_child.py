@@ -93,6 +93,14 @@ def resident_memory_kib() -> dict[str, int]:
     return values
 
 
+def as_plain_text_edit_returns(text: str) -> str:
+    """Return `text` as QPlainTextEdit.toPlainText() gives it back: QTextDocument turns
+    non-breaking spaces into spaces and line or paragraph separators into newlines."""
+    for before, after in (("\r\n", "\n"), ("\r", "\n"), ("\u2028", "\n"), ("\u2029", "\n")):
+        text = text.replace(before, after)
+    return text.replace("\xa0", " ")
+
+
 def emit(marker: str, payload: dict) -> None:
     print(marker, json.dumps(payload), flush=True)
 
@@ -122,7 +130,7 @@ def first_item(store_path: str) -> None:
         {
             "item_id": session.current.id if session.current else None,
             "shown_text_matches": window.pane.message.toPlainText()
-            == (session.current.text if session.current else ""),
+            == as_plain_text_edit_returns(session.current.text if session.current else ""),
             "imports_s": imported - STARTED,
             "store_and_session_s": session_ready - imported,
             "window_s": window_built - session_ready,
@@ -161,7 +169,7 @@ class AppUnderTest:
                 f"item {before[0]} was still shown after pressing A; the keypress did not reach "
                 "the accept action, so no latency was measured"
             )
-        if self.window.pane.message.toPlainText() != item.text:
+        if self.window.pane.message.toPlainText() != as_plain_text_edit_returns(item.text):
             raise RuntimeError(f"the message view does not show the text of item {item.id}")
 
     def close(self) -> None:

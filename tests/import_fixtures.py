@@ -1,6 +1,8 @@
 """Fixtures for the store and import tests: a store file, a taxonomy file and item files.
 
-Test modules load them with `pytest_plugins = ["tests.import_fixtures"]`.
+Test modules load them with `pytest_plugins = ["tests.import_fixtures"]`. They import the helpers
+before pytest loads this module as a plugin, too late for assertion rewriting, so it is turned off
+here (PYTEST_DONT_REWRITE); the module holds no asserts.
 """
 
 from __future__ import annotations

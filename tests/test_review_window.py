@@ -36,6 +36,11 @@ def window(qtbot, store_path):
     store.close()
 
 
+def press(qtbot, window: MainWindow, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """Press a key where a real keyboard sends it: the focus widget, else the window."""
+    qtbot.keyClick(QApplication.focusWidget() or window, key, modifier)
+
+
 def current_id(window: MainWindow) -> str | None:
     item = window.session.current
     return item.id if item else None
@@ -72,9 +77,9 @@ def test_first_item_is_lowest_confidence(window):
 
 
 def test_accept_with_a_and_enter(qtbot, window, store_path):
-    qtbot.keyClick(window, Qt.Key.Key_A)
+    press(qtbot, window, Qt.Key.Key_A)
     assert current_id(window) == "t2"
-    qtbot.keyClick(window, Qt.Key.Key_Return)
+    press(qtbot, window, Qt.Key.Key_Return)
     assert current_id(window) == "t3"
 
     rows = decision_rows(store_path)
@@ -84,21 +89,21 @@ def test_accept_with_a_and_enter(qtbot, window, store_path):
 def test_digit_overturns_to_numbered_alternative(qtbot, window, store_path):
     # t1's alternatives by probability: account (1), technical (2), shipping (3).
     assert window.actions_by_id["overturn_2"].text() == "Overturn to technical"
-    qtbot.keyClick(window, Qt.Key.Key_2)
+    press(qtbot, window, Qt.Key.Key_2)
 
     assert decision_rows(store_path) == [("t1", "overturn", "technical", "", None)]
     assert current_id(window) == "t2"
 
 
 def test_digit_beyond_alternatives_does_nothing(qtbot, window, store_path):
-    qtbot.keyClick(window, Qt.Key.Key_9)
+    press(qtbot, window, Qt.Key.Key_9)
     assert decision_rows(store_path) == []
     assert current_id(window) == "t1"
 
 
 def test_picker_overturns_to_typed_label(qtbot, window, store_path):
     answer_dialog(qtbot, LabelPicker, "cancel")
-    qtbot.keyClick(window, Qt.Key.Key_Slash)
+    press(qtbot, window, Qt.Key.Key_Slash)
 
     assert decision_rows(store_path) == [("t1", "overturn", "cancellation", "", None)]
 
@@ -111,7 +116,7 @@ def test_picker_opens_with_ctrl_k_and_escape_cancels(qtbot, window, store_path):
         qtbot.keyClick(dialog.search, Qt.Key.Key_Escape)
 
     QTimer.singleShot(50, cancel)
-    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
 
     assert decision_rows(store_path) == []
     assert current_id(window) == "t1"
@@ -125,7 +130,7 @@ def test_picker_arrow_keys_choose_second_match(qtbot, window, store_path):
         qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
 
     QTimer.singleShot(50, choose)
-    qtbot.keyClick(window, Qt.Key.Key_Slash)
+    press(qtbot, window, Qt.Key.Key_Slash)
 
     # Every other label contains an "a"; the more likely ones come first: account, then technical.
     expected = "technical"
@@ -133,22 +138,22 @@ def test_picker_arrow_keys_choose_second_match(qtbot, window, store_path):
 
 
 def test_skip_sends_item_to_end(qtbot, window, store_path):
-    qtbot.keyClick(window, Qt.Key.Key_S)
+    press(qtbot, window, Qt.Key.Key_S)
     assert current_id(window) == "t2"
     for _ in range(5):
-        qtbot.keyClick(window, Qt.Key.Key_A)
+        press(qtbot, window, Qt.Key.Key_A)
     assert current_id(window) == "t1"
     assert [row[1] for row in decision_rows(store_path)] == ["skip"] + ["accept"] * 5
 
 
 def test_undo_twice_restores_two_items(qtbot, window, store_path):
-    qtbot.keyClick(window, Qt.Key.Key_A)
-    qtbot.keyClick(window, Qt.Key.Key_1)
+    press(qtbot, window, Qt.Key.Key_A)
+    press(qtbot, window, Qt.Key.Key_1)
     assert current_id(window) == "t3"
 
-    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert current_id(window) == "t2"
-    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert current_id(window) == "t1"
     assert "Item 1 of 6" in window.pane.status.summary.text()
 
@@ -166,11 +171,11 @@ def test_note_is_saved_with_next_decision(qtbot, window, store_path):
         finish=Qt.Key.Key_Return,
         modifier=Qt.KeyboardModifier.ControlModifier,
     )
-    qtbot.keyClick(window, Qt.Key.Key_N)
+    press(qtbot, window, Qt.Key.Key_N)
     qtbot.waitUntil(window.isActiveWindow)
     assert window.pane.note.text() == "Note: taxonomy gap"
 
-    qtbot.keyClick(window, Qt.Key.Key_A)
+    press(qtbot, window, Qt.Key.Key_A)
     assert decision_rows(store_path) == [("t1", "accept", "billing", "taxonomy gap", None)]
     assert window.pane.note.text() == ""
 
@@ -187,15 +192,21 @@ def test_auto_repeated_key_does_not_decide(qtbot, window, store_path):
 
 
 def test_help_overlay_swallows_keys(qtbot, window, store_path):
-    qtbot.keyClick(window, Qt.Key.Key_F1)
+    press(qtbot, window, Qt.Key.Key_F1)
     assert window.help_overlay.isVisible()
 
-    qtbot.keyClick(window.help_overlay, Qt.Key.Key_A)
+    press(qtbot, window, Qt.Key.Key_A)
     assert not window.help_overlay.isVisible()
     assert decision_rows(store_path) == []
 
-    qtbot.keyClick(window, "?")
+    press(qtbot, window, "?")
     assert window.help_overlay.isVisible()
+    press(qtbot, window, Qt.Key.Key_Escape)
+    assert not window.help_overlay.isVisible()
+
+    # Keys reach the window's shortcuts again once the overlay is closed.
+    press(qtbot, window, Qt.Key.Key_S)
+    assert [row[1] for row in decision_rows(store_path)] == ["skip"]
 
 
 def test_menus_show_keymap_shortcuts(window):
@@ -211,7 +222,7 @@ def test_menus_show_keymap_shortcuts(window):
 
 def test_markup_in_message_is_shown_literally(qtbot, window):
     for _ in range(5):
-        qtbot.keyClick(window, Qt.Key.Key_A)
+        press(qtbot, window, Qt.Key.Key_A)
     assert current_id(window) == "t6"
 
     raw = "<b>Refund</b> <img src='http://127.0.0.1:9/x.png'> <a href='x'>now</a>"
@@ -223,28 +234,28 @@ def test_markup_in_message_is_shown_literally(qtbot, window):
 
 def test_empty_queue_shows_message_and_undo_works(qtbot, window, store_path):
     for _ in range(6):
-        qtbot.keyClick(window, Qt.Key.Key_A)
+        press(qtbot, window, Qt.Key.Key_A)
     assert current_id(window) is None
     assert "queue is empty" in window.pane.empty.text()
     assert not window.actions_by_id["accept"].isEnabled()
 
-    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert current_id(window) == "t6"
 
 
 def test_export_holds_exactly_the_window_decisions(qtbot, window, store_path, tmp_path):
-    qtbot.keyClick(window, Qt.Key.Key_A)  # t1 accept
-    qtbot.keyClick(window, Qt.Key.Key_1)  # t2 overturn to account
+    press(qtbot, window, Qt.Key.Key_A)  # t1 accept
+    press(qtbot, window, Qt.Key.Key_1)  # t2 overturn to account
     answer_dialog(qtbot, LabelPicker, "ship")
-    qtbot.keyClick(window, Qt.Key.Key_Slash)  # t3 overturn to shipping
+    press(qtbot, window, Qt.Key.Key_Slash)  # t3 overturn to shipping
     qtbot.waitUntil(window.isActiveWindow)
-    qtbot.keyClick(window, Qt.Key.Key_S)  # t4 skip
+    press(qtbot, window, Qt.Key.Key_S)  # t4 skip
     answer_dialog(qtbot, NoteDialog, "asks twice", modifier=Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClick(window, Qt.Key.Key_N)
+    press(qtbot, window, Qt.Key.Key_N)
     qtbot.waitUntil(window.isActiveWindow)
-    qtbot.keyClick(window, Qt.Key.Key_A)  # t5 accept with note
-    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # retract t5
-    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # retract t4 skip
+    press(qtbot, window, Qt.Key.Key_A)  # t5 accept with note
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # retract t5
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # retract t4 skip
 
     output = tmp_path / "decisions.jsonl"
     assert (

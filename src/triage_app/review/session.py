@@ -54,7 +54,8 @@ class ReviewSession:
         self._started = clock()
         self._shown_at = self._started
         self._decided = 0
-        self._note = ""
+        # Notes typed for items not yet decided, by item id; undo puts a retracted note back.
+        self._notes: dict[str, str] = {}
         counts = store.queue_counts()
         self._total = counts.total
         self._remaining = counts.pending
@@ -63,10 +64,17 @@ class ReviewSession:
     @property
     def note(self) -> str:
         """The note that the next decision on the current item will carry."""
-        return self._note
+        if self.current is None:
+            return ""
+        return self._notes.get(self.current.id, "")
 
     def set_note(self, text: str) -> None:
-        self._note = text.strip()
+        if self.current is None:
+            return
+        if text.strip():
+            self._notes[self.current.id] = text.strip()
+        else:
+            self._notes.pop(self.current.id, None)
 
     def progress(self) -> Progress:
         elapsed_ms = int((self._clock() - self._started) * 1000)
@@ -115,8 +123,9 @@ class ReviewSession:
         if retracted.action is not Action.SKIP:
             self._remaining += 1
         self._decided = max(self._decided - 1, 0)
+        if retracted.note:
+            self._notes[retracted.item_id] = retracted.note
         self._show(self.store.review_item(retracted.item_id))
-        self._note = retracted.note
         return retracted
 
     def _decide(self, action: Action, label: str | None = None) -> Decision | None:
@@ -125,13 +134,17 @@ class ReviewSession:
             return None
 
         duration_ms = int((self._clock() - self._shown_at) * 1000)
+        # A skipped item keeps its note for the decision made when it comes back.
+        note = (
+            self._notes.get(item.id, "") if action is Action.SKIP else self._notes.pop(item.id, "")
+        )
         decision = self.store.add_decision(
             item=item,
             reviewer=self.reviewer,
             action=action,
             label=label,
             duration_ms=duration_ms,
-            note=self._note,
+            note=note,
         )
         logger.info(
             "%s logged decision %d (%s) on item %s", self.reviewer, decision.id, action, item.id
@@ -146,5 +159,4 @@ class ReviewSession:
 
     def _show(self, item: ReviewItem | None) -> None:
         self.current = item
-        self._note = ""
         self._shown_at = self._clock()

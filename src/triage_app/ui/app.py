@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 from triage_app.review.session import ReviewSession
 from triage_app.store.errors import StoreError
 from triage_app.store.store import Store
+from triage_app.ui.display_check import display_problem
 from triage_app.ui.main_window import MainWindow
 from triage_app.ui.theme import STYLE_SHEET
 
@@ -78,6 +79,11 @@ def _show_unexpected_error(
 
 def run_window(db: Path, *, reviewer: str | None) -> int:
     """Open the review window on the store at `db` and run until it is closed."""
+    problem = display_problem()
+    if problem is not None:
+        print(f"triage-app: cannot open the window: {problem}", file=sys.stderr)
+        return 1
+
     app = application()
     name = resolve_reviewer(reviewer)
     if name is None:

@@ -61,7 +61,7 @@ class HelpOverlay(QFrame):
 
     def event(self, event: QEvent) -> bool:
         # Accepting the override stops window shortcuts, so the key reaches keyPressEvent.
-        if event.type() == QEvent.Type.ShortcutOverride:
+        if event.type() == QEvent.Type.ShortcutOverride and self.isVisible():
             event.accept()
             return True
         return super().event(event)

@@ -163,10 +163,16 @@ class ReviewPane(QWidget):
         self.status.show_progress(progress)
         if item is None:
             self._stack.setCurrentIndex(1)
-            self.empty.setText(
-                f"The queue is empty: all {progress.total} items are decided.\n"
-                "Ctrl+Z undoes your last decision."
-            )
+            if progress.total == 0:
+                self.empty.setText(
+                    "This store has no items yet.\n"
+                    "Import some with: triage-app import FILE --taxonomy TAXONOMY --db STORE"
+                )
+            else:
+                self.empty.setText(
+                    f"The queue is empty: all {progress.total} items are decided.\n"
+                    "Ctrl+Z undoes your last decision."
+                )
             self.chart.clear()
             return
 
