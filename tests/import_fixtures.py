@@ -1,8 +1,8 @@
 """Fixtures for the store and import tests: a store file, a taxonomy file and item files.
 
-Test modules load them with `pytest_plugins = ["tests.import_fixtures"]`. They import the helpers
-before pytest loads this module as a plugin, too late for assertion rewriting, so it is turned off
-here (PYTEST_DONT_REWRITE); the module holds no asserts.
+Test modules load them with `pytest_plugins = ["tests.import_fixtures"]`. Those modules import
+the helpers before pytest loads this module as a plugin, which is too late for assertion
+rewriting. PYTEST_DONT_REWRITE turns rewriting off here, and the module contains no asserts.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from triage_app.domain.item import NewItem
+from triage_app.domain.suggestion import Suggestion
 from triage_app.domain.taxonomy import Taxonomy
 from triage_app.io.items_file import read_items
 from triage_app.io.taxonomy_file import read_taxonomy
@@ -58,7 +60,7 @@ def taxonomy(taxonomy_path: Path) -> Taxonomy:
 
 @pytest.fixture
 def store(db_path: Path, taxonomy: Taxonomy) -> Iterator[Store]:
-    """An open store on `db_path` that holds `taxonomy` and no items."""
+    """An open store on `db_path` that contains `taxonomy` and no items."""
     with Store(db_path) as opened:
         opened.add_taxonomy(taxonomy)
         yield opened
@@ -83,6 +85,29 @@ def item_record(
         },
         **fields,
     }
+
+
+def new_item(
+    item_id: str,
+    *,
+    confidence: float = 0.6,
+    priority: int = 0,
+    label: str = "billing",
+    distribution: Mapping[str, float] | None = None,
+) -> NewItem:
+    """Build an item for `Store.add_items`; without `distribution`, the suggestion splits
+    between `label` and one other label."""
+    if distribution is None:
+        other = next(name for name in LABELS if name != label)
+        distribution = {label: confidence, other: round(1 - confidence, 9)}
+    return NewItem(
+        id=item_id,
+        text=f"Message {item_id}",
+        priority=priority,
+        suggestion=Suggestion(
+            label=label, distribution=distribution, taxonomy_version="support-v1"
+        ),
+    )
 
 
 def write_items(path: Path, records: Sequence[Mapping[str, object]]) -> Path:

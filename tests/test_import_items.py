@@ -308,7 +308,7 @@ def test_csv_multiline_cell_keeps_line_numbers(tmp_path, store, taxonomy):
     )
     bad_path = write_content(
         tmp_path / "bad.csv",
-        CSV_HEADER + good_rows + 'x3,Hi,shipping,"{""billing"": 1}"\n',  # line 6
+        CSV_HEADER + good_rows + 'x3,"Hi,\nagain",shipping,"{""billing"": 1}"\n',  # lines 6 to 7
     )
 
     with pytest.raises(InputFileError) as raised:
@@ -461,10 +461,6 @@ def test_problems_listed_up_to_maximum(tmp_path, store, taxonomy):
     assert "5 more problems" in str(raised.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_parse_jsonl splits lines with str.splitlines, which also breaks at U+2028",
-)
 def test_text_with_line_separator_imports(tmp_path, store, taxonomy):
     # json.dumps(ensure_ascii=False) writes U+2028 unescaped, and it is valid inside a JSON string.
     text = "First paragraph.\u2028Second paragraph."
@@ -475,11 +471,7 @@ def test_text_with_line_separator_imports(tmp_path, store, taxonomy):
     assert store.review_item("x1").text == text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read_text takes the UnicodeDecodeError offset after the byte-order mark as a file offset",
-)
-def test_invalid_utf8_after_byte_order_mark_names_byte(tmp_path, store, taxonomy):
+def test_invalid_byte_after_bom_named(tmp_path, store, taxonomy):
     line_2 = b'x2,caf\xe9,billing,"{""billing"": 1}"\n'
     path = write_content(tmp_path / "items.csv", codecs.BOM_UTF8 + CSV_HEADER.encode() + line_2)
 

@@ -24,11 +24,12 @@ def default_store_path() -> Path:
     return Path(platformdirs.user_data_dir("triage-app", appauthor=False)) / "triage.db"
 
 
-def _add_db_option(parser: argparse.ArgumentParser) -> None:
+def _add_db_option(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
+    # A subcommand's default must not overwrite a --db given before the subcommand's name.
     parser.add_argument(
         "--db",
         type=Path,
-        default=None,
+        default=None if top_level else argparse.SUPPRESS,
         metavar="PATH",
         help=f"SQLite store to use; created if missing (default: {default_store_path()})",
     )
@@ -40,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Review the items an LLM text classifier escalated, with the keyboard. "
         "Without a command, opens the review window on the store.",
     )
-    _add_db_option(parser)
+    _add_db_option(parser, top_level=True)
     parser.add_argument(
         "--reviewer",
         metavar="NAME",
@@ -56,7 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         "classify the test split, store the escalated messages and open the review window.",
     )
     _add_db_option(demo)
-    demo.add_argument("--reviewer", metavar="NAME", help="name recorded on every decision")
+    demo.add_argument(
+        "--reviewer",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="name recorded on every decision",
+    )
     demo.add_argument(
         "--no-window", action="store_true", help="only build the store; do not open the window"
     )

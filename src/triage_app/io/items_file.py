@@ -103,7 +103,10 @@ def _parse(path: Path, taxonomy: Taxonomy) -> Iterator[NewItem | Problem]:
 
 
 def _parse_jsonl(text: str, taxonomy: Taxonomy) -> Iterator[NewItem | Problem]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # str.splitlines would also break at U+2028, U+2029 and U+0085, which JSON allows unescaped
+    # inside strings; JSONL separates records with newlines only.
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:

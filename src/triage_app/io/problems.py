@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,8 +68,10 @@ def read_text(path: Path) -> str:
             path, [Problem(0, "", None, f"cannot read the file: {error.strerror}")]
         ) from None
 
+    # The error's offset counts from after a byte-order mark, so decode without one.
+    data = data.removeprefix(codecs.BOM_UTF8)
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1

@@ -14,6 +14,7 @@ labels:                        # required: a list, or a mapping of name to defin
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -31,9 +32,21 @@ def read_taxonomy(path: str | Path) -> Taxonomy:
 
     try:
         if path.suffix.lower() == ".json":
-            document = json.loads(text)
+            document = json.loads(text, object_pairs_hook=_reject_duplicate_keys)
         else:
-            document = yaml.safe_load(text)
+            document = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
+    except _DuplicateKeyError as error:
+        raise InputFileError(
+            path,
+            [
+                Problem(
+                    error.line or _line_of(text, error.key, 2),
+                    error.key,
+                    None,
+                    "defined twice in one mapping; keep one definition",
+                )
+            ],
+        ) from None
     except json.JSONDecodeError as error:
         raise InputFileError(
             path, [Problem(error.lineno, "", None, f"invalid JSON: {error.msg}")]
@@ -47,6 +60,42 @@ def read_taxonomy(path: str | Path) -> Taxonomy:
     return _taxonomy_from_document(path, document, text)
 
 
+class _DuplicateKeyError(ValueError):
+    def __init__(self, key: str, line: int = 0) -> None:
+        super().__init__(key)
+        self.key = key
+        self.line = line
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """Build a JSON object, rejecting a key given twice instead of keeping the last value."""
+    mapping: dict[str, object] = {}
+    for key, value in pairs:
+        if key in mapping:
+            raise _DuplicateKeyError(key)
+        mapping[key] = value
+    return mapping
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A SafeLoader that rejects a mapping key given twice, naming its line."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int | float | bool) or key is None:
+                if key in seen:
+                    raise _DuplicateKeyError(str(key), key_node.start_mark.line + 1)
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _StrictLoader.construct_mapping
+)
+
+
 def _taxonomy_from_document(path: Path, document: object, text: str) -> Taxonomy:
     if not isinstance(document, dict):
         raise InputFileError(
@@ -56,9 +105,19 @@ def _taxonomy_from_document(path: Path, document: object, text: str) -> Taxonomy
 
     problems: list[Problem] = []
     version = document.get("version")
-    if isinstance(version, int | float) and not isinstance(version, bool):
+    if isinstance(version, int) and not isinstance(version, bool):
         version = str(version)
-    if not isinstance(version, str) or not version.strip():
+    if isinstance(version, float):
+        # YAML reads 1.10 as the number 1.1, which would collide with a real version 1.1.
+        problems.append(
+            Problem(
+                _line_of(text, "version"),
+                "version",
+                version,
+                "a decimal number loses digits; write the version in quotes",
+            )  # fmt: skip
+        )
+    elif not isinstance(version, str) or not version.strip():
         problems.append(
             Problem(0, "version", version, "missing or empty; give the taxonomy a version name")
         )
@@ -75,9 +134,15 @@ def _taxonomy_from_document(path: Path, document: object, text: str) -> Taxonomy
 
     labels: list[Label] = []
     seen: set[str] = set()
+    mentions: dict[str, int] = {}
     for index, raw in enumerate(raw_labels):
         where = f"labels[{index}]"
-        line = _line_of(text, raw.get("name") if isinstance(raw, dict) else raw)
+        name_value = raw.get("name") if isinstance(raw, dict) else raw
+        if isinstance(name_value, str):
+            mentions[name_value] = mentions.get(name_value, 0) + 1
+        line = _line_of(
+            text, name_value, mentions.get(name_value, 1) if isinstance(name_value, str) else 1
+        )
         if isinstance(raw, str):
             raw = {"name": raw}
         if not isinstance(raw, dict):
@@ -125,11 +190,19 @@ def _taxonomy_from_document(path: Path, document: object, text: str) -> Taxonomy
     )
 
 
-def _line_of(text: str, needle: object) -> int:
-    """Return the first line that mentions `needle`, or 0; good enough to point at a label."""
+def _line_of(text: str, needle: object, occurrence: int = 1) -> int:
+    """Return the line of the `occurrence`-th line that names `needle` as a whole value, or 0.
+
+    Good enough to point at a label; a label name that also appears inside another label's
+    text can make it point too early.
+    """
     if not isinstance(needle, str) or not needle:
         return 0
+    pattern = re.compile(rf"(^|[\s\"'\[{{,:-]){re.escape(needle)}($|[\s\"',\]}}:])")
+    seen = 0
     for number, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            return number
+        if pattern.search(line):
+            seen += 1
+            if seen == occurrence:
+                return number
     return 0

@@ -133,7 +133,7 @@ class ReviewSession:
         if item is None:
             return None
 
-        duration_ms = int((self._clock() - self._shown_at) * 1000)
+        duration_ms = round((self._clock() - self._shown_at) * 1000)
         # A skipped item keeps its note for the decision made when it comes back.
         note = (
             self._notes.get(item.id, "") if action is Action.SKIP else self._notes.pop(item.id, "")
@@ -153,8 +153,7 @@ class ReviewSession:
         self._decided += 1
         if decision.action is not Action.SKIP:
             self._remaining -= 1
-        exclude = item.id if decision.action is Action.SKIP else None
-        self._show(self.store.next_item(exclude=exclude))
+        self._show(self.store.next_item())
         return decision
 
     def _show(self, item: ReviewItem | None) -> None:

@@ -94,13 +94,19 @@ class Store:
         self.close()
 
     def _check_is_store(self) -> None:
+        """Reject a file that is not SQLite, or another program's SQLite database, untouched."""
+        hint = "pass the path of a triage-app store, or a new file name to create one"
         try:
-            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            tables = self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path} is not a triage-app store ({error}); {hint}") from error
+
+        if version == 0 and tables > 0:
             raise StoreError(
-                f"{self.path} is not a triage-app store ({error}); pass the path of a store, "
-                "or a new file name to create one"
-            ) from error
+                f"{self.path} is an SQLite database of another program, not a triage-app store; "
+                f"{hint}"
+            )
 
     def _migrate(self) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -333,20 +339,17 @@ class Store:
 
     # Queue
 
-    def next_item(self, *, exclude: str | None = None) -> ReviewItem | None:
+    def next_item(self) -> ReviewItem | None:
         """Return the first pending item in queue order, or None when the queue is empty.
 
         Queue order: items never skipped first, then higher priority, then lower model
-        confidence; skipped items follow in the order they were skipped. `exclude` leaves out
-        one item id, so a skipped item is not offered straight back while others wait.
+        confidence. A skip stores its decision id, the largest so far, as the item's skip
+        round, so skipped items follow in the order they were skipped.
         """
         row = self.conn.execute(
-            "SELECT item_id FROM queue INDEXED BY queue_order WHERE pending = 1 AND item_id != ? "
-            "ORDER BY skip_round, priority DESC, confidence, item_id LIMIT 1",
-            (exclude or "",),
+            "SELECT item_id FROM queue INDEXED BY queue_order WHERE pending = 1 "
+            "ORDER BY skip_round, priority DESC, confidence, item_id LIMIT 1"
         ).fetchone()
-        if row is None and exclude is not None:
-            return self.next_item()
         if row is None:
             return None
         return self.review_item(row[0])
