@@ -34,7 +34,7 @@ def read_taxonomy(path: str | Path) -> Taxonomy:
         if path.suffix.lower() == ".json":
             document = json.loads(text, object_pairs_hook=_reject_duplicate_keys)
         else:
-            document = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
+            document = yaml.load(text, Loader=_StrictLoader)  # _StrictLoader is a SafeLoader
     except _DuplicateKeyError as error:
         raise InputFileError(
             path,
@@ -115,7 +115,7 @@ def _taxonomy_from_document(path: Path, document: object, text: str) -> Taxonomy
                 "version",
                 version,
                 "a decimal number loses digits; write the version in quotes",
-            )  # fmt: skip
+            )
         )
     elif not isinstance(version, str) or not version.strip():
         problems.append(
