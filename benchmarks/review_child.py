@@ -5,8 +5,9 @@
     python benchmarks/review_child.py baseline STORE --decisions N [--warmup N]
 
 first-item prints FIRST_ITEM_SHOWN as soon as the first item is painted, so the parent can
-take the wall time from launch; the other modes print one RESULT line of JSON. Only the
-modules the app itself needs are imported before the first item is shown.
+take the wall time from launch. The other modes print one RESULT line of JSON. Before the
+first item is shown, this file imports only standard-library modules and the Qt modules that
+the app imports anyway (QtCore, QtGui, QtWidgets), besides the app itself.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ STARTED = time.perf_counter()
 FIRST_ITEM_MARKER = "FIRST_ITEM_SHOWN"
 RESULT_MARKER = "RESULT"
 REVIEWER = "bench"
-# The window size MainWindow sets for itself; the baseline window gets the same area to paint.
+# The window size MainWindow sets for itself. The baseline window gets the same area to paint.
 WINDOW_SIZE = (1280, 800)
 PAINT_TIMEOUT_S = 5.0
 
@@ -29,34 +30,35 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QEvent, QObject, Qt  # noqa: E402
 from PySide6.QtGui import QAction, QKeySequence  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget  # noqa: E402
 
 
 class PaintWatch(QObject):
-    """Counts the paint events of some widgets, to tell when all of them have repainted."""
+    """Records which of some widgets received a paint event since the last reset."""
 
     def __init__(self, widgets: list[QWidget]) -> None:
         super().__init__()
         self._widgets = widgets
-        self._painted: set[int] = set()
+        self._painted = [False] * len(widgets)
         for widget in widgets:
             widget.installEventFilter(self)
 
     def reset(self) -> None:
-        self._painted.clear()
+        self._painted = [False] * len(self._widgets)
 
     def all_painted(self) -> bool:
-        return len(self._painted) == len(self._widgets)
+        return all(self._painted)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
-            self._painted.add(id(watched))
+            for index, widget in enumerate(self._widgets):
+                if watched is widget:
+                    self._painted[index] = True
         return False
 
 
 def process_until_painted(app: QApplication, watch: PaintWatch) -> int:
-    """Call processEvents until every watched widget has painted; return how many calls it took.
+    """Call processEvents until every watched widget has painted, and return the number of calls.
 
     Raises RuntimeError when that takes longer than PAINT_TIMEOUT_S, because then the widgets
     were not repainted at all and no time can be measured.
@@ -76,6 +78,8 @@ def process_until_painted(app: QApplication, watch: PaintWatch) -> int:
 
 def activate(window: QWidget) -> None:
     """Show the window and make it the active one: shortcuts of inactive windows do not fire."""
+    from PySide6.QtTest import QTest
+
     window.show()
     window.activateWindow()
     if not QTest.qWaitForWindowActive(window):
@@ -120,7 +124,7 @@ def first_item(store_path: str) -> None:
     window = MainWindow(session)
     window_built = time.perf_counter()
 
-    watch = PaintWatch([window.pane.message.viewport(), _plot_viewport(window)])
+    watch = PaintWatch([window.pane.message.viewport(), _plot_widget(window).viewport()])
     window.show()
     process_until_painted(app, watch)
     painted = time.perf_counter()
@@ -153,7 +157,8 @@ class AppUnderTest:
         self.session = ReviewSession(self.store, REVIEWER)
         self.pending_before = self.session.progress().remaining
         self.window = MainWindow(self.session)
-        self.watch = PaintWatch([self.window.pane.message.viewport(), _plot_viewport(self.window)])
+        self.plot = _plot_widget(self.window)
+        self.watch = PaintWatch([self.window.pane.message.viewport(), self.plot.viewport()])
 
     def state(self) -> tuple[str | None, str]:
         current = self.session.current
@@ -171,6 +176,17 @@ class AppUnderTest:
             )
         if self.window.pane.message.toPlainText() != as_plain_text_edit_returns(item.text):
             raise RuntimeError(f"the message view does not show the text of item {item.id}")
+        if abs(self._top_bar_width() - item.suggestion.confidence) > 1e-9:
+            raise RuntimeError(f"the chart does not show the suggestion of item {item.id}")
+
+    def _top_bar_width(self) -> float:
+        """Return the width of the chart's first bar, the suggested label's probability."""
+        import pyqtgraph as pg
+
+        for graphics_item in self.plot.getPlotItem().items:
+            if isinstance(graphics_item, pg.BarGraphItem):
+                return float(graphics_item.opts["width"][0])
+        raise RuntimeError("no BarGraphItem in the chart; update review_child.py")
 
     def close(self) -> None:
         self.window.close()
@@ -191,7 +207,7 @@ class BaselineUnderTest:
         self.conn = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
         max_rowid = self.conn.execute("SELECT max(rowid) FROM items").fetchone()[0]
         self.rowids = random.Random(7).sample(range(1, max_rowid + 1), presses + 1)
-        self.shown = 0
+        self.presses_handled = 0
 
         self.window = QWidget()
         self.window.setWindowTitle("baseline")
@@ -213,14 +229,14 @@ class BaselineUnderTest:
         return self.conn.execute("SELECT text FROM items WHERE rowid = ?", (rowid,)).fetchone()[0]
 
     def show_next(self) -> None:
-        self.shown += 1
-        self.label.setText(self._read_text(self.rowids[self.shown]))
+        self.presses_handled += 1
+        self.label.setText(self._read_text(self.rowids[self.presses_handled]))
 
     def state(self) -> int:
-        return self.shown
+        return self.presses_handled
 
     def check_shown(self, before: int) -> None:
-        if self.shown == before:
+        if self.presses_handled == before:
             raise RuntimeError("the keypress did not reach the baseline's action")
 
     def close(self) -> None:
@@ -277,13 +293,15 @@ def _press_a_repeatedly(
     presses: int,
     profile: str | None,
 ) -> list[list[float]]:
-    """Press A `presses` times; return [total_ms, handler_ms] per press.
+    """Press A `presses` times and return [total_ms, handler_ms] for each press.
 
     total runs from just before QTest.keyClick until processEvents has returned with every
     watched widget repainted. handler is the part until keyClick returns: the shortcut runs
     its action inside keyClick, so it covers the decision, the next item's read and the widget
     updates, and the rest is layout and painting.
     """
+    from PySide6.QtTest import QTest
+
     profiler = None
     if profile:
         import cProfile
@@ -311,13 +329,14 @@ def _press_a_repeatedly(
     return samples
 
 
-def _plot_viewport(window: QWidget) -> QWidget:
+def _plot_widget(window: QWidget) -> QWidget:
+    """Return the pyqtgraph PlotWidget of the window's distribution chart."""
     import pyqtgraph as pg
 
     plot = window.pane.chart.findChild(pg.PlotWidget)
     if plot is None:
         raise RuntimeError("no pyqtgraph PlotWidget in the review pane; update review_child.py")
-    return plot.viewport()
+    return plot
 
 
 def main() -> None:

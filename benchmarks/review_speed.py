@@ -1,6 +1,7 @@
 """Review-speed benchmark: how fast the review window shows items on a store of a million.
 
-    python benchmarks/review_speed.py [--items N] [--decisions N] [--runs N] [--out DIR]
+    python benchmarks/review_speed.py [--items N] [--decisions N] [--warmup N] [--runs N]
+                                      [--out DIR] [--profile]
 
 It measures, against the targets in TARGETS:
 
@@ -13,7 +14,8 @@ It measures, against the targets in TARGETS:
 
 Each window runs in its own child process (review_child.py), so the memory of one store does
 not mix with the other's. Stores are built in --out through Store.add_items and reused.
-docs/benchmarks.md explains each figure and records results.
+docs/benchmarks.md explains each figure and records results. The exit status is 0 when every
+figure meets its target, 1 when one misses and 2 when a measurement failed.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ MB = 1_000_000
 
 @dataclass(frozen=True)
 class Targets:
+    """Targets of the review-speed figures, per keypress, per launch and per process."""
+
     next_item_median_ms: float = 16.0
     next_item_p99_ms: float = 50.0
     first_item_s: float = 1.5
@@ -66,6 +70,8 @@ class ChildFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class Row:
+    """One line of the results table. `passed` is None for a figure without a target."""
+
     figure: str
     value: str
     target: str = ""
@@ -80,19 +86,32 @@ class Row:
 
 def main() -> int:
     args = parse_args()
+    try:
+        return run(args)
+    except ChildFailed as error:
+        print(f"review_speed: a measurement failed: {error}", file=sys.stderr)
+        return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build or reuse the stores, take every measurement, print and save the figures."""
     out_dir = args.out.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     results: dict = {"started": _utc_now(), "arguments": _arguments(args)}
 
     facts = machine_facts()
     results["machine"] = facts
+    print(f"Review-speed benchmark, {results['started']}")
     print("Machine")
     for key, value in facts.items():
         print(f"  {key:<12} {value}")
 
     print("\nStores")
-    large = _ensure_store(out_dir, args.items)
-    small = _ensure_store(out_dir, SMALL_STORE_ITEMS)
+    # Each keypress run accepts warmup + decisions items, plus one more shown at the end.
+    runs_per_store = 2 if args.profile else 1
+    min_pending = (args.warmup + args.decisions + 1) * runs_per_store
+    large = _ensure_store(out_dir, args.items, min_pending)
+    small = _ensure_store(out_dir, SMALL_STORE_ITEMS, min_pending)
     results["stores"] = {"large": large, "small": small}
 
     print(f"\nFirst item shown, {args.runs} fresh processes per store")
@@ -104,12 +123,18 @@ def main() -> int:
     print(
         f"\nNext item shown after A, {args.decisions} presses after {args.warmup} warm-up presses"
     )
-    profile = out_dir / "keypress-large-store.prof" if args.profile else None
     results["keypress"] = {
-        "large": measure_presses("keypress", Path(large["path"]), args, profile),
+        "large": measure_presses("keypress", Path(large["path"]), args, None),
         "small": measure_presses("keypress", Path(small["path"]), args, None),
         "baseline": measure_presses("baseline", Path(large["path"]), args, None),
     }
+
+    # cProfile slows every Python call, so the profiled presses are an extra run whose times
+    # stay out of the table.
+    profile = out_dir / "keypress-large-store.prof" if args.profile else None
+    if profile is not None:
+        print("\nProfiling the next-item step with cProfile (times not used in the table)")
+        measure_presses("keypress", Path(large["path"]), args, profile)
 
     rows = result_rows(results, args)
     results["rows"] = [row.__dict__ | {"verdict": row.verdict} for row in rows]
@@ -130,44 +155,64 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Measure first-item and next-item times and memory of the review window."
     )
+
     parser.add_argument(
         "--items",
         type=_positive,
         default=1_000_000,
-        help="items in the large store (default 1,000,000; the small store has 10,000)",
+        help="items in the large store (default 1,000,000). The small store has 10,000.",
     )
+
     parser.add_argument(
         "--decisions",
         type=_positive,
         default=300,
-        help="measured presses of A per window; p99 needs at least 200 (default 300)",
+        help="measured presses of A per window (default 300). The p99 target needs 200 or more.",
     )
+
     parser.add_argument(
         "--warmup",
         type=int,
         default=5,
         help="presses of A before measuring, reported apart (default 5)",
     )
+
     parser.add_argument(
         "--runs",
         type=_positive,
         default=5,
         help="fresh processes per store for the first-item time (default 5)",
     )
+
     parser.add_argument(
         "--out",
         type=Path,
         default=DEFAULT_OUT,
         help="folder for the stores and results (default benchmarks/out, git-ignored)",
     )
+
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="run cProfile over the large-store presses and print the top functions",
+        help="after measuring, press A again under cProfile on the large store and print "
+        "the top functions",
     )
+
     args = parser.parse_args()
     if args.warmup < 0:
         parser.error(f"--warmup must be 0 or more, not {args.warmup}")
+    presses = args.warmup + args.decisions
+    if presses >= min(args.items, SMALL_STORE_ITEMS):
+        parser.error(
+            f"--warmup {args.warmup} plus --decisions {args.decisions} presses need more items "
+            f"than the smaller store has ({min(args.items, SMALL_STORE_ITEMS)}); use fewer "
+            "decisions or more --items"
+        )
+    if args.decisions < 200:
+        print(
+            f"note: --decisions {args.decisions} is a quick run. The p99 figures need 200 "
+            "presses or more to compare with the target."
+        )
     return args
 
 
@@ -196,7 +241,31 @@ def machine_facts() -> dict[str, str]:
         "numpy": numpy.__version__,
         "SQLite": sqlite3.sqlite_version,
         "Qt platform": os.environ["QT_QPA_PLATFORM"],
+        "code": _code_version(),
     }
+
+
+def _code_version() -> str:
+    """Return the commit of the checkout under test, noting uncommitted changes in src/."""
+    root = BENCHMARKS_DIR.parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        changes = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"commit {commit}" + (", with uncommitted changes in src/" if changes else "")
 
 
 def _cpuinfo_model() -> str:
@@ -228,14 +297,19 @@ def _os_release() -> str:
         return platform.system()
 
 
-def _ensure_store(out_dir: Path, items: int) -> dict:
-    report = synthetic_store.ensure_store(out_dir, items, log=print)
+def _ensure_store(out_dir: Path, items: int, min_pending: int) -> dict:
+    report = synthetic_store.ensure_store(out_dir, items, min_pending=min_pending, log=print)
     size_mb = report.path.stat().st_size / MB
     if report.built:
-        print(f"  built {report.path.name}: {items:,} items in {report.seconds:.1f} s")
+        print(f"  built {report.path.name}: {items:,} items in {report.build_seconds:.1f} s")
     else:
+        earlier = (
+            f"; it was built in {report.build_seconds:.1f} s at {report.built_at}"
+            if report.build_seconds is not None
+            else ""
+        )
         print(
-            f"  reusing {report.path.name}: it already holds {items:,} items "
+            f"  reusing {report.path.name}: it already holds {items:,} items{earlier} "
             "(delete it to measure the build again)"
         )
     print(f"    {size_mb:,.0f} MB")
@@ -243,7 +317,8 @@ def _ensure_store(out_dir: Path, items: int) -> dict:
         "path": str(report.path),
         "items": items,
         "built": report.built,
-        "build_seconds": report.seconds if report.built else None,
+        "build_seconds": report.build_seconds,
+        "built_at": report.built_at,
         "size_mb": size_mb,
     }
 
@@ -364,13 +439,12 @@ def result_rows(results: dict, args: argparse.Namespace) -> list[Row]:
     small_rss_mb = small_app["vm_rss_kib"] * 1024 / MB
     rows = []
 
-    build = results["stores"]["large"]["build_seconds"]
-    rows.append(
-        Row(
-            f"store build, {large_items} items",
-            f"{build:.0f} s" if build is not None else "reused",
-        )
-    )
+    store = results["stores"]["large"]
+    if store["build_seconds"] is None:
+        build = "built earlier, time not recorded"
+    else:
+        build = f"{store['build_seconds']:.0f} s" + ("" if store["built"] else " (earlier run)")
+    rows.append(Row(f"store build, {large_items} items", build))
     for key, items in (("large", large_items), ("small", small_items)):
         rows.append(
             Row(
@@ -415,7 +489,7 @@ def result_rows(results: dict, args: argparse.Namespace) -> list[Row]:
     rows.append(
         Row(
             f"VmRSS, {large_items} minus {small_items} items",
-            f"{large_rss_mb - small_rss_mb:+.0f} MB",
+            f"{round(large_rss_mb - small_rss_mb):+d} MB",
             f"<= {TARGETS.memory_over_small_store_mb:.0f} MB",
             large_rss_mb - small_rss_mb <= TARGETS.memory_over_small_store_mb,
         )

@@ -1,18 +1,20 @@
 """Synthetic review stores for the benchmarks: escalated items over the banking77 taxonomy.
 
-Texts are made of banking77 train messages; suggestions imitate an LLM's top-10 logprobs,
+Texts are made of banking77 train messages. Suggestions imitate an LLM's top-10 logprobs,
 renormalised to sum to 1. The same seed and size always give the same items.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -38,7 +40,7 @@ _PARTS_WEIGHTS = ((1, 30), (2, 30), (3, 20), (4, 11), (6, 6), (10, 2), (20, 1))
 _GREETINGS = ("", "", "", "Hi, ", "Hello, ", "Hi there. ", "Good morning. ", "Dear support, ")
 _SIGN_OFFS = ("", "", "", " Thanks.", " Thank you!", " Please help.", " Regards, a customer.")
 _CHANNELS = ("chat", "email", "app", "phone transcript")
-# Priorities 0-3 with their weights; high-impact labels get at least 1.
+# Priorities 0-3 with their weights. High-impact labels get at least 1.
 _PRIORITY_WEIGHTS = ((0, 70), (1, 20), (2, 8), (3, 2))
 # How often the model's top label is the message's own banking77 category.
 _MODEL_RIGHT_RATE = 0.6
@@ -47,10 +49,16 @@ _PROGRESS_EVERY = 100_000
 
 @dataclass(frozen=True)
 class StoreReport:
+    """A store ready for measuring, and how long its build took and when it finished.
+
+    The build happened in this call when `built` is True, else in an earlier run, whose time
+    is None when that run left no record."""
+
     path: Path
     items: int
     built: bool
-    seconds: float
+    build_seconds: float | None
+    built_at: str | None
 
 
 def taxonomy() -> Taxonomy:
@@ -61,38 +69,67 @@ def store_path(out_dir: Path, items: int) -> Path:
     return out_dir / f"review-speed-v{FORMAT_VERSION}-{items}-items.db"
 
 
-def ensure_store(out_dir: Path, items: int, *, log: Callable[[str], None] = print) -> StoreReport:
+def ensure_store(
+    out_dir: Path, items: int, *, min_pending: int = 0, log: Callable[[str], None] = print
+) -> StoreReport:
     """Reuse the store of `items` items in `out_dir`, or build it through Store.add_items.
 
-    A store is reused when it holds exactly `items` items; anything else at that path (an
-    interrupted build, another size) is deleted and built again.
+    A store is reused when it contains exactly `items` items and at least `min_pending` of them
+    still wait for a decision. Every benchmark run decides some, so a store reused many times
+    runs low. Anything else at that path (an interrupted build, another size, too few pending
+    items) is deleted and built again.
     """
     path = store_path(out_dir, items)
-    started = time.perf_counter()
-    existing = _count_items(path)
-    if existing == items:
-        return StoreReport(path, items, built=False, seconds=time.perf_counter() - started)
+    existing, pending = _count_items(path)
+    if existing == items and pending >= min_pending:
+        record = _read_build_record(path)
+        return StoreReport(
+            path,
+            items,
+            built=False,
+            build_seconds=record.get("build_seconds"),
+            built_at=record.get("built_at"),
+        )
 
-    if existing is not None:
-        log(f"  {path.name} holds {existing} items, not {items}; building it again")
-    for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+    if existing == items:
+        log(f"  {path.name} has {pending} pending items, fewer than {min_pending}. Rebuilding it.")
+    elif existing is not None:
+        log(f"  {path.name} contains {existing} items, not {items}. Rebuilding it.")
+    for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), _build_record_path(path)):
         stale.unlink(missing_ok=True)
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
     labels = taxonomy()
     with Store(path) as store:
         store.add_taxonomy(labels)
         store.add_items(generate_items(items, labels, log=log))
-        # Leave a compact file without a large WAL, as a store looks after a normal import
-        # and a later checkpoint.
+        # Move the WAL into the main file and truncate it, so that every measured process
+        # opens the same single file.
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return StoreReport(path, items, built=True, seconds=time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+
+    built_at = datetime.now(UTC).isoformat(timespec="seconds")
+    record = {"items": items, "build_seconds": seconds, "built_at": built_at}
+    _build_record_path(path).write_text(json.dumps(record) + "\n", encoding="utf-8")
+    return StoreReport(path, items, built=True, build_seconds=seconds, built_at=built_at)
+
+
+def _build_record_path(path: Path) -> Path:
+    return path.with_suffix(".build.json")
+
+
+def _read_build_record(path: Path) -> dict:
+    try:
+        return json.loads(_build_record_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def generate_items(
     count: int, labels: Taxonomy, *, log: Callable[[str], None] = print
 ) -> Iterator[NewItem]:
-    """Yield `count` escalated items; the same count always yields the same items."""
+    """Yield `count` escalated items. The same count always yields the same items."""
     rng = random.Random(SEED)
     messages = _train_messages()
     by_label: dict[str, list[str]] = {}
@@ -143,8 +180,8 @@ def _suggestion(
     if true_label not in chosen:
         chosen[-1] = true_label
 
-    # Gamma weights normalised to 1 are a Dirichlet sample; a small shape gives the peaked
-    # distributions of an LLM's logprobs, a larger one the flat ones of an unsure answer.
+    # Gamma weights normalised to 1 are a Dirichlet sample. A small shape gives the peaked
+    # distributions of a confident prediction, a larger one the flat ones of an unsure one.
     shape = rng.choice((0.3, 0.5, 0.8, 1.5))
     weights = sorted((rng.gammavariate(shape, 1.0) + 1e-9 for _ in chosen), reverse=True)
     total = sum(weights)
@@ -187,15 +224,22 @@ def _suggestion(
     )
 
 
-def _count_items(path: Path) -> int | None:
-    """Return the number of items in the store at `path`, or None when it is not a store."""
+def _count_items(path: Path) -> tuple[int | None, int]:
+    """Return the numbers of items and of pending items in the store at `path`.
+
+    The item count is None when there is no store at `path`.
+    """
     if not path.exists():
-        return None
+        return None, 0
     try:
         with closing(sqlite3.connect(path)) as conn:
-            return conn.execute("SELECT count(*) FROM items").fetchone()[0]
+            items = conn.execute("SELECT count(*) FROM items").fetchone()[0]
+            # One scan of the queue table: counting through the partial index queue_order
+            # looks up every row in the table and takes seconds on a million items.
+            pending = conn.execute("SELECT coalesce(sum(pending), 0) FROM queue").fetchone()[0]
     except sqlite3.DatabaseError:
-        return None
+        return None, 0
+    return items, pending
 
 
 def _banking77_file(name: str) -> Path:
