@@ -16,15 +16,15 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 
-from triage_app.demo.banking77 import build_demo  # noqa: E402
-from triage_app.review.session import ReviewSession  # noqa: E402
-from triage_app.store.store import Store  # noqa: E402
-from triage_app.ui.app import application  # noqa: E402
-from triage_app.ui.label_picker import LabelPicker  # noqa: E402
-from triage_app.ui.main_window import MainWindow  # noqa: E402
+from triage_app.demo.banking77 import build_demo
+from triage_app.review.session import ReviewSession
+from triage_app.store.store import Store
+from triage_app.ui.app import application
+from triage_app.ui.label_picker import LabelPicker
+from triage_app.ui.main_window import MainWindow
 
 
 def main() -> None:
