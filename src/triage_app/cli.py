@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import platformdirs
 
+from triage_app.domain.calibration import DEFAULT_BINS
+from triage_app.domain.report import DEFAULT_RECENT
 from triage_app.io.export import FORMATS, write_decisions
 from triage_app.io.items_file import read_items
 from triage_app.io.problems import InputFileError
@@ -84,6 +88,52 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the newest taxonomy already in the store)",
     )
 
+    reporter = commands.add_parser(
+        "report",
+        help="print overturn rate, per-class metrics, confusions and calibration",
+        description="Measure the model and the reviewers from the decision log. Figures are "
+        "defined in docs/metrics.md.",
+    )
+    _add_db_option(reporter)
+    reporter.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    reporter.add_argument(
+        "--reviewer",
+        dest="filter_reviewer",
+        metavar="NAME",
+        help="only this reviewer's decisions",
+    )
+    reporter.add_argument(
+        "--since",
+        type=_date,
+        metavar="DATE",
+        help="only decisions on or after this UTC day (YYYY-MM-DD)",
+    )
+    reporter.add_argument(
+        "--until",
+        type=_date,
+        metavar="DATE",
+        help="only decisions on or before this UTC day (YYYY-MM-DD)",
+    )
+    reporter.add_argument(
+        "--taxonomy-version",
+        metavar="VERSION",
+        help="only decisions on suggestions made with this taxonomy version",
+    )
+    reporter.add_argument(
+        "--bins",
+        type=_positive_int,
+        default=DEFAULT_BINS,
+        metavar="N",
+        help=f"equal-width calibration bins (default {DEFAULT_BINS})",
+    )
+    reporter.add_argument(
+        "--recent",
+        type=_positive_int,
+        default=DEFAULT_RECENT,
+        metavar="N",
+        help=f"window of the recent overturn rate, in decisions (default {DEFAULT_RECENT})",
+    )
+
     exporter = commands.add_parser(
         "export",
         help="write every decision event to a file",
@@ -95,6 +145,23 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, required=True, metavar="FILE", help="file to write"
     )
     return parser
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r}; use YYYY-MM-DD") from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"invalid number {text!r}; use a whole number >= 1")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -110,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(db, reviewer=args.reviewer, window=not args.no_window)
         if args.command == "import":
             return _import(db, args.file, args.taxonomy)
+        if args.command == "report":
+            return _report(db, args)
         if args.command == "export":
             return _export(db, args.output, args.format)
         return _open_window(db, reviewer=args.reviewer)
@@ -169,6 +238,31 @@ def _export(db: Path, output: Path, format: str) -> int:
     with Store(db) as store:
         count = write_decisions(store.decisions(), output, format=format)
     print(f"Wrote {count} decision events to {output}.")
+    return 0
+
+
+def _report(db: Path, args: argparse.Namespace) -> int:
+    from triage_app.domain.report import build_report
+    from triage_app.domain.report_filter import ReportFilter
+    from triage_app.io.report_text import format_report
+    from triage_app.store.facts_query import load_decision_facts
+
+    if not db.exists():
+        raise StoreError(f"store {db} not found; pass the store with --db PATH")
+    report_filter = ReportFilter(
+        reviewer=args.filter_reviewer,
+        since=args.since,
+        until=args.until,
+        taxonomy_version=args.taxonomy_version,
+    )
+    with Store(db) as store:
+        facts = load_decision_facts(store)
+    report = build_report(facts, report_filter, bins=args.bins, recent=args.recent)
+
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print(format_report(report))
     return 0
 
 

@@ -1,12 +1,12 @@
 """The model's per-class precision, recall and F1 against the human labels, and its confusions.
 
-Both are computed from a table of counts of (human label, model label) pairs, one pair per
-reviewed item, so a million decisions cost no more than the number of distinct pairs.
+Both are computed from the confusion matrix of reviewed items, so a million decisions cost no
+more than the number of label pairs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,9 +35,9 @@ class ClassificationReport:
 
     `confusion[i, j]` counts items whose human label is labels[i] and model label labels[j].
     Precision of a class the model never predicted, and recall of a class with no support,
-    are 0.0, as scikit-learn's zero_division=0.0 defines them; macro F1 averages over the
-    classes that have support or were predicted, so unused labels of a large taxonomy do not
-    drag it down.
+    are 0.0, as scikit-learn's zero_division=0.0 defines them. Macro F1 averages over the
+    classes that have support or were predicted, as scikit-learn does without `labels=`, so
+    labels of a large taxonomy that no reviewed item uses do not drag it down.
     """
 
     labels: tuple[str, ...]
@@ -50,29 +50,19 @@ class ClassificationReport:
     confused_pairs: list[ConfusedPair]
 
 
-def classification_report(
-    pair_counts: Mapping[tuple[str, str], int], labels: Sequence[str]
-) -> ClassificationReport:
-    """Score the model from counts of (human label, model label) pairs.
+def confusion_matrix(human: np.ndarray, model: np.ndarray, size: int) -> np.ndarray:
+    """Count items per (human label, model label) pair, both given as label indices."""
+    flat = np.bincount(np.asarray(human) * size + np.asarray(model), minlength=size * size)
+    return flat.reshape(size, size).astype(np.int64)
 
-    `labels` fixes the order of classes; pairs naming a label outside it are added at the end,
-    so a label retired from the taxonomy still counts.
-    """
-    ordered = list(dict.fromkeys(labels))
-    for human, model in pair_counts:
-        for name in (human, model):
-            if name not in ordered:
-                ordered.append(name)
-    index = {name: position for position, name in enumerate(ordered)}
 
-    confusion = np.zeros((len(ordered), len(ordered)), dtype=np.int64)
-    for (human, model), count in pair_counts.items():
-        confusion[index[human], index[model]] += count
+def classification_report(confusion: np.ndarray, labels: Sequence[str]) -> ClassificationReport:
+    """Score the model from a confusion matrix of human (rows) against model (columns) labels."""
+    ordered = tuple(labels)
     total = int(confusion.sum())
-
     if total == 0:
         return ClassificationReport(
-            labels=tuple(ordered),
+            labels=ordered,
             items=0,
             accuracy=None,
             macro_f1=None,
@@ -82,6 +72,7 @@ def classification_report(
             confused_pairs=[],
         )
 
+    # scikit-learn takes one row per sample; a weighted row per non-empty cell is the same.
     true_idx, pred_idx = np.nonzero(confusion)
     weights = confusion[true_idx, pred_idx]
     all_classes = list(range(len(ordered)))
@@ -96,12 +87,17 @@ def classification_report(
     predicted = confusion.sum(axis=0)
 
     active = [i for i in all_classes if support[i] > 0 or predicted[i] > 0]
-    _, _, macro, _ = precision_recall_fscore_support(
-        true_idx, pred_idx, labels=active, sample_weight=weights, average="macro", zero_division=0.0
-    )
-    _, _, micro, _ = precision_recall_fscore_support(
-        true_idx, pred_idx, labels=active, sample_weight=weights, average="micro", zero_division=0.0
-    )
+    averages = {}
+    for average in ("macro", "micro"):
+        _, _, score, _ = precision_recall_fscore_support(
+            true_idx,
+            pred_idx,
+            labels=active,
+            sample_weight=weights,
+            average=average,
+            zero_division=0.0,
+        )
+        averages[average] = float(score)
 
     per_class = {
         ordered[i]: ClassScores(
@@ -114,11 +110,11 @@ def classification_report(
         for i in active
     }
     return ClassificationReport(
-        labels=tuple(ordered),
+        labels=ordered,
         items=total,
         accuracy=float(np.trace(confusion) / total),
-        macro_f1=float(macro),
-        micro_f1=float(micro),
+        macro_f1=averages["macro"],
+        micro_f1=averages["micro"],
         per_class=per_class,
         confusion=confusion,
         confused_pairs=confused_pairs(confusion, ordered),

@@ -1,0 +1,214 @@
+"""Every figure of the report and the dashboard, computed from the decision log.
+
+Two levels, as `docs/metrics.md` defines them:
+- decision level (overturn rates, pace): every accept and overturn not retracted;
+- item level (precision, recall, F1, confusions, calibration): each reviewed item once, with
+  the label of its latest such decision as the human label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from triage_app.domain.calibration import DEFAULT_BINS, Calibration, calibration
+from triage_app.domain.classification import (
+    ClassificationReport,
+    classification_report,
+    confusion_matrix,
+)
+from triage_app.domain.facts import DecisionFacts, day_from_number
+from triage_app.domain.rates import Rate, rate
+from triage_app.domain.report_filter import ReportFilter
+
+DEFAULT_RECENT = 100
+DEFAULT_HISTOGRAM_BINS = 20
+
+
+@dataclass(frozen=True)
+class DayRate:
+    day: str
+    rate: Rate
+
+
+@dataclass(frozen=True)
+class Pace:
+    """A reviewer's decisions, their pace per hour of review time and median time each."""
+
+    decisions: int
+    decisions_per_hour: float | None
+    median_ms: float | None
+
+
+@dataclass(frozen=True)
+class ConfidenceHistogram:
+    """Reviewed items per confidence bin, split by whether the reviewer agreed."""
+
+    edges: list[float]
+    accepted: list[int]
+    overturned: list[int]
+
+
+@dataclass(frozen=True)
+class Report:
+    filter: ReportFilter
+    decisions: int
+    reviewed_items: int
+    overturn: Rate
+    overturn_by_reviewer: dict[str, Rate]
+    overturn_by_model_label: dict[str, Rate]
+    overturn_by_day: list[DayRate]
+    recent_window: int
+    overturn_recent: Rate
+    classification: ClassificationReport
+    calibration: Calibration
+    histogram: ConfidenceHistogram
+    pace: dict[str, Pace]
+    labels: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the report as JSON-ready values; `docs/metrics.md` defines every key."""
+        classification = self.classification
+        return {
+            "filter": self.filter.as_dict(),
+            "decisions": self.decisions,
+            "reviewed_items": self.reviewed_items,
+            "overturn_rate": self.overturn.value,
+            "overturn_interval": [self.overturn.lower, self.overturn.upper],
+            "overturn": {
+                "overall": self.overturn.as_dict(),
+                "by_reviewer": {k: v.as_dict() for k, v in self.overturn_by_reviewer.items()},
+                "by_model_label": {k: v.as_dict() for k, v in self.overturn_by_model_label.items()},
+                "by_day": [{"day": d.day, **d.rate.as_dict()} for d in self.overturn_by_day],
+                "recent": {"window": self.recent_window, **self.overturn_recent.as_dict()},
+            },
+            "accuracy": classification.accuracy,
+            "macro_f1": classification.macro_f1,
+            "micro_f1": classification.micro_f1,
+            "per_class": {
+                label: {
+                    "precision": scores.precision,
+                    "recall": scores.recall,
+                    "f1": scores.f1,
+                    "support": scores.support,
+                    "predicted": scores.predicted,
+                }
+                for label, scores in classification.per_class.items()
+            },
+            "confused_pairs": [
+                {"human": pair.human, "model": pair.model, "count": pair.count}
+                for pair in classification.confused_pairs
+            ],
+            "calibration": {
+                "items": self.calibration.items,
+                "ece": self.calibration.ece,
+                "mce": self.calibration.mce,
+                "brier": self.calibration.brier,
+                "bins": [
+                    {
+                        "lower": b.lower,
+                        "upper": b.upper,
+                        "count": b.count,
+                        "mean_confidence": b.mean_confidence,
+                        "accuracy": b.accuracy,
+                    }
+                    for b in self.calibration.bins
+                ],
+            },
+            "confidence_histogram": {
+                "edges": self.histogram.edges,
+                "accepted": self.histogram.accepted,
+                "overturned": self.histogram.overturned,
+            },
+            "pace": {
+                reviewer: {
+                    "decisions": pace.decisions,
+                    "decisions_per_hour": pace.decisions_per_hour,
+                    "median_ms": pace.median_ms,
+                }
+                for reviewer, pace in self.pace.items()
+            },
+        }
+
+
+def build_report(
+    facts: DecisionFacts,
+    report_filter: ReportFilter | None = None,
+    *,
+    bins: int = DEFAULT_BINS,
+    histogram_bins: int = DEFAULT_HISTOGRAM_BINS,
+    recent: int = DEFAULT_RECENT,
+) -> Report:
+    """Compute the report over the decisions that `report_filter` selects."""
+    report_filter = report_filter or ReportFilter()
+    selected = report_filter.apply(facts)
+    items = selected.latest_per_item()
+
+    overturned = selected.overturned
+    agreed = ~items.overturned
+    confusion = confusion_matrix(items.human_label, items.model_label, len(facts.labels))
+
+    return Report(
+        filter=report_filter,
+        decisions=len(selected),
+        reviewed_items=len(items),
+        overturn=rate(int(overturned.sum()), len(selected)),
+        overturn_by_reviewer=_rates_by(selected.reviewer, overturned, facts.reviewers),
+        overturn_by_model_label=_rates_by(selected.model_label, overturned, facts.labels),
+        overturn_by_day=_rates_by_day(selected.day, overturned),
+        recent_window=recent,
+        overturn_recent=rate(int(overturned[-recent:].sum()), min(recent, len(selected))),
+        classification=classification_report(confusion, facts.labels),
+        calibration=calibration(items.confidence, agreed, bins),
+        histogram=_histogram(items.confidence, agreed, histogram_bins),
+        pace=_pace(selected),
+        labels=facts.labels,
+    )
+
+
+def _rates_by(codes: np.ndarray, overturned: np.ndarray, names: tuple[str, ...]) -> dict[str, Rate]:
+    totals = np.bincount(codes, minlength=len(names))
+    hits = np.bincount(codes[overturned], minlength=len(names))
+    return {
+        names[i]: rate(int(hits[i]), int(totals[i])) for i in range(len(names)) if totals[i] > 0
+    }
+
+
+def _rates_by_day(days: np.ndarray, overturned: np.ndarray) -> list[DayRate]:
+    if len(days) == 0:
+        return []
+    unique_days, inverse = np.unique(days, return_inverse=True)
+    totals = np.bincount(inverse)
+    hits = np.bincount(inverse[overturned], minlength=len(unique_days))
+    return [
+        DayRate(day=day_from_number(day).isoformat(), rate=rate(int(h), int(t)))
+        for day, h, t in zip(unique_days, hits, totals, strict=True)
+    ]
+
+
+def _histogram(confidence: np.ndarray, agreed: np.ndarray, bins: int) -> ConfidenceHistogram:
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    index = np.minimum((confidence * bins).astype(np.int64), bins - 1)
+    accepted = np.bincount(index[agreed], minlength=bins)
+    overturned = np.bincount(index[~agreed], minlength=bins)
+    return ConfidenceHistogram(
+        edges=[float(edge) for edge in edges],
+        accepted=[int(count) for count in accepted],
+        overturned=[int(count) for count in overturned],
+    )
+
+
+def _pace(facts: DecisionFacts) -> dict[str, Pace]:
+    pace = {}
+    for code, reviewer in enumerate(facts.reviewers):
+        durations = facts.duration_ms[facts.reviewer == code]
+        if len(durations) == 0:
+            continue
+        total_ms = int(durations.sum())
+        pace[reviewer] = Pace(
+            decisions=len(durations),
+            decisions_per_hour=len(durations) * 3_600_000 / total_ms if total_ms > 0 else None,
+            median_ms=float(np.median(durations)),
+        )
+    return pace
