@@ -59,6 +59,15 @@ def main() -> None:
     window.grab().save(str(args.out / "help.png"))
     window.help_overlay.hide()
 
+    window.show_dashboard()
+    with_report = []
+    window.dashboard.report_shown.connect(with_report.append)
+    while not with_report:
+        app.processEvents()
+    app.processEvents()
+    window.grab().save(str(args.out / "dashboard.png"))
+    window.show_review()
+
     item = window.session.current
     picker = LabelPicker(
         item.taxonomy, item.suggestion.distribution, exclude=item.suggestion.label, parent=window
@@ -69,7 +78,7 @@ def main() -> None:
     picker.grab().save(str(args.out / "picker.png"))
     picker.close()
     store.close()
-    print(f"Wrote review.png, help.png and picker.png to {args.out}")
+    print(f"Wrote review.png, help.png, dashboard.png and picker.png to {args.out}")
 
 
 if __name__ == "__main__":

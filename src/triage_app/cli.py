@@ -201,7 +201,9 @@ def _demo(db: Path, *, reviewer: str | None, window: bool) -> int:
     summary = build_demo(db)
     print(
         f"Demo store {summary.path}: {summary.escalated} of {summary.test_messages} banking77 "
-        f"test messages escalated, built in {summary.seconds:.1f} s."
+        f"test messages escalated, {summary.gold_decisions} banking77 labels logged as "
+        f"decisions, {summary.queued} items waiting in the queue; built in "
+        f"{summary.seconds:.1f} s."
     )
     if not window:
         return 0

@@ -1,15 +1,18 @@
-"""Build the demo store from banking77: the escalated part of the test split, to review."""
+"""Build the demo store from banking77: the escalated part of the test split to review, and
+banking77's own labels for half of the test split as logged decisions."""
 
 from __future__ import annotations
 
 import csv
 import logging
+import random
 import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from triage_app.demo.model import METHOD, MODEL_NAME, TextClassifier
+from triage_app.domain.decision import Action
 from triage_app.domain.item import NewItem
 from triage_app.domain.suggestion import Suggestion
 from triage_app.domain.taxonomy import Taxonomy
@@ -24,6 +27,12 @@ CONFIDENCE_THRESHOLD = 0.5
 # A wrong answer on these costs a customer money, so a person checks every one, first.
 HIGH_IMPACT_LABELS = frozenset({"compromised_card", "lost_or_stolen_card", "card_swallowed"})
 HIGH_IMPACT_PRIORITY = 1
+# banking77's own labels are real human labels. Logging them for a fixed random part of the test
+# split as decisions of this reviewer gives the dashboard real figures from the start; the rest
+# of the escalated messages stay in the queue.
+GOLD_REVIEWER = "banking77"
+GOLD_SHARE = 0.5
+GOLD_SEED = 77
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,8 @@ class DemoSummary:
     path: Path
     escalated: int
     test_messages: int
+    gold_decisions: int
+    queued: int
     seconds: float
 
 
@@ -62,23 +73,22 @@ def build_demo(path: str | Path) -> DemoSummary:
     predictions = classifier.predict([text for text, _ in test])
     logger.info("demo model trained on %d messages, classified %d", len(train), len(test))
 
+    gold_rows = set(
+        random.Random(GOLD_SEED).sample(range(len(test)), round(GOLD_SHARE * len(test)))
+    )
     items = []
-    for row, ((text, _gold), prediction) in enumerate(zip(test, predictions, strict=True)):
-        confidence = prediction.distribution[prediction.label]
-        reasons = []
-        if confidence < CONFIDENCE_THRESHOLD:
-            reasons.append(
-                f"low confidence: {confidence:.2f} is below the threshold "
-                f"{CONFIDENCE_THRESHOLD:.2f}"
-            )
-        if prediction.label in HIGH_IMPACT_LABELS:
-            reasons.append(f"high-impact label: {prediction.label} is always checked")
-        if not reasons:
+    gold: dict[str, str] = {}
+    for row, ((text, label), prediction) in enumerate(zip(test, predictions, strict=True)):
+        item_id = f"banking77-test-{row + 1}"
+        reasons = _escalation_reasons(prediction.label, prediction.distribution[prediction.label])
+        if not reasons and row not in gold_rows:
             continue
+        if row in gold_rows:
+            gold[item_id] = label
 
         items.append(
             NewItem(
-                id=f"banking77-test-{row + 1}",
+                id=item_id,
                 text=text,
                 priority=HIGH_IMPACT_PRIORITY if prediction.label in HIGH_IMPACT_LABELS else 0,
                 meta={"source": "banking77 test.csv", "row": row + 1},
@@ -88,7 +98,7 @@ def build_demo(path: str | Path) -> DemoSummary:
                     rationale=prediction.rationale,
                     model=MODEL_NAME,
                     method=METHOD,
-                    escalation_reason="; ".join(reasons),
+                    escalation_reason="; ".join(reasons) or "not escalated: confident answer",
                     taxonomy_version=taxonomy.version,
                 ),
             )
@@ -97,9 +107,55 @@ def build_demo(path: str | Path) -> DemoSummary:
     with Store(path) as store:
         store.add_taxonomy(taxonomy)
         store.add_items(items)
+        logged = _log_gold_decisions(store, gold)
+        queued = store.queue_counts().pending
 
     seconds = time.perf_counter() - started
-    logger.info("demo store %s built with %d escalated items in %.1f s", path, len(items), seconds)
+    logger.info(
+        "demo store %s built in %.1f s: %d items, %d gold decisions", path, seconds, len(items),
+        logged,
+    )  # fmt: skip
+    escalated = sum(1 for item in items if not item.suggestion.escalation_reason.startswith("not "))
     return DemoSummary(
-        path=Path(path), escalated=len(items), test_messages=len(test), seconds=seconds
+        path=Path(path),
+        escalated=escalated,
+        test_messages=len(test),
+        gold_decisions=logged,
+        queued=queued,
+        seconds=seconds,
     )
+
+
+def _escalation_reasons(label: str, confidence: float) -> list[str]:
+    reasons = []
+    if confidence < CONFIDENCE_THRESHOLD:
+        reasons.append(
+            f"low confidence: {confidence:.2f} is below the threshold {CONFIDENCE_THRESHOLD:.2f}"
+        )
+    if label in HIGH_IMPACT_LABELS:
+        reasons.append(f"high-impact label: {label} is always checked")
+    return reasons
+
+
+def _log_gold_decisions(store: Store, gold: dict[str, str]) -> int:
+    """Log banking77's label of each item as the gold reviewer's decision, once per item.
+
+    The decisions carry the build time and a duration of 0 ms: nobody timed the original
+    annotators, so the gold reviewer has no pace.
+    """
+    already = {
+        row[0]
+        for row in store.conn.execute(
+            "SELECT item_id FROM decisions WHERE reviewer = ?", (GOLD_REVIEWER,)
+        )
+    }
+    logged = 0
+    with store.transaction():
+        for item_id, label in gold.items():
+            if item_id in already:
+                continue
+            item = store.review_item(item_id)
+            action = Action.ACCEPT if label == item.suggestion.label else Action.OVERTURN
+            store.add_decision(item=item, reviewer=GOLD_REVIEWER, action=action, label=label)
+            logged += 1
+    return logged

@@ -24,6 +24,8 @@ from triage_app.domain.report_filter import ReportFilter
 
 DEFAULT_RECENT = 100
 DEFAULT_HISTOGRAM_BINS = 20
+# The rolling overturn rate is drawn, not read; this many points show its shape.
+ROLLING_POINTS = 400
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Report:
     overturn_by_day: list[DayRate]
     recent_window: int
     overturn_recent: Rate
+    overturn_rolling: list[tuple[int, float]]
     classification: ClassificationReport
     calibration: Calibration
     histogram: ConfidenceHistogram
@@ -82,6 +85,9 @@ class Report:
                 "by_model_label": {k: v.as_dict() for k, v in self.overturn_by_model_label.items()},
                 "by_day": [{"day": d.day, **d.rate.as_dict()} for d in self.overturn_by_day],
                 "recent": {"window": self.recent_window, **self.overturn_recent.as_dict()},
+                "rolling": [
+                    {"decision": number, "rate": value} for number, value in self.overturn_rolling
+                ],
             },
             "accuracy": classification.accuracy,
             "macro_f1": classification.macro_f1,
@@ -159,6 +165,7 @@ def build_report(
         overturn_by_day=_rates_by_day(selected.day, overturned),
         recent_window=recent,
         overturn_recent=rate(int(overturned[-recent:].sum()), min(recent, len(selected))),
+        overturn_rolling=rolling_rate(overturned, recent),
         classification=classification_report(confusion, facts.labels),
         calibration=calibration(items.confidence, agreed, bins),
         histogram=_histogram(items.confidence, agreed, histogram_bins),
@@ -173,6 +180,26 @@ def _rates_by(codes: np.ndarray, overturned: np.ndarray, names: tuple[str, ...])
     return {
         names[i]: rate(int(hits[i]), int(totals[i])) for i in range(len(names)) if totals[i] > 0
     }
+
+
+def rolling_rate(
+    overturned: np.ndarray, window: int, points: int = ROLLING_POINTS
+) -> list[tuple[int, float]]:
+    """Return (decision number, overturn rate over the `window` decisions ending there).
+
+    Numbers count decisions from 1 in the order they were made; the series starts once a full
+    window exists, or at the last decision when there are fewer, and keeps at most `points`
+    evenly spaced entries.
+    """
+    n = len(overturned)
+    if n == 0:
+        return []
+    window = min(window, n)
+    totals = np.concatenate(([0], np.cumsum(overturned, dtype=np.int64)))
+    ends = np.arange(window, n + 1)
+    if len(ends) > points:
+        ends = np.unique(np.linspace(window, n, points).round().astype(np.int64))
+    return [(int(end), float((totals[end] - totals[end - window]) / window)) for end in ends]
 
 
 def _rates_by_day(days: np.ndarray, overturned: np.ndarray) -> list[DayRate]:

@@ -22,7 +22,7 @@ class Command:
 
 
 # Menus appear in this order.
-MENUS = ("File", "Review", "Help")
+MENUS = ("File", "Review", "View", "Help")
 
 KEYMAP: tuple[Command, ...] = (
     Command("accept", "Accept the suggestion", ("A", "Return", "Enter"), "Review"),
@@ -36,6 +36,9 @@ KEYMAP: tuple[Command, ...] = (
     Command("skip", "Skip (the item comes back at the end)", ("S",), "Review"),
     Command("undo", "Undo the last decision", ("Ctrl+Z",), "Review"),
     Command("note", "Add a note to this item…", ("N",), "Review"),
+    Command("show_review", "Review pane", ("Ctrl+1",), "View"),
+    Command("show_dashboard", "Dashboard pane", ("Ctrl+2",), "View"),
+    Command("refresh_dashboard", "Refresh the dashboard", ("F5",), "View"),
     Command("show_help", "Keyboard shortcuts", ("?", "F1"), "Help"),
     Command("quit", "Quit", ("Ctrl+Q",), "File"),
 )

@@ -6,10 +6,11 @@ import logging
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
 from triage_app.review.session import ReviewSession
 from triage_app.store.errors import StoreError
+from triage_app.ui.dashboard.dashboard_pane import DashboardPane
 from triage_app.ui.help_overlay import HelpOverlay
 from triage_app.ui.keymap import KEYMAP, MENUS
 from triage_app.ui.label_picker import LabelPicker
@@ -18,12 +19,14 @@ from triage_app.ui.review_pane import ReviewPane
 
 logger = logging.getLogger(__name__)
 
-# Commands that stay available when the queue is empty.
-_ALWAYS_ENABLED = frozenset({"undo", "show_help", "quit"})
+# Commands that do not act on the current item; the others work only on the review pane.
+_PANE_COMMANDS = frozenset(
+    {"show_review", "show_dashboard", "refresh_dashboard", "show_help", "quit"}
+)
 
 
 class MainWindow(QMainWindow):
-    """Review window over one session; every keypress goes through the keymap's actions."""
+    """Review and dashboard panes over one session; every keypress goes through the keymap."""
 
     def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -32,7 +35,11 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
 
         self.pane = ReviewPane(reviewer=session.reviewer)
-        self.setCentralWidget(self.pane)
+        self.dashboard = DashboardPane(session.store.path)
+        self.panes = QStackedWidget()
+        self.panes.addWidget(self.pane)
+        self.panes.addWidget(self.dashboard)
+        self.setCentralWidget(self.panes)
         self.help_overlay = HelpOverlay(self)
         self.actions_by_id: dict[str, QAction] = {}
         self._busy = False
@@ -68,10 +75,19 @@ class MainWindow(QMainWindow):
                 action.setText(f"Overturn to alternative {number}")
                 action.setEnabled(False)
 
+        # Keys that decide must never act on an item the reviewer cannot see.
+        reviewing = self.panes.currentWidget() is self.pane
         has_item = session.current is not None
         for command_id, action in self.actions_by_id.items():
-            if command_id not in _ALWAYS_ENABLED and not command_id.startswith("overturn_"):
-                action.setEnabled(has_item)
+            if command_id in _PANE_COMMANDS:
+                continue
+            if command_id == "undo":
+                action.setEnabled(reviewing)
+            elif command_id.startswith("overturn_"):
+                action.setEnabled(reviewing and action.isEnabled())
+            else:
+                action.setEnabled(reviewing and has_item)
+        self.actions_by_id["refresh_dashboard"].setEnabled(not reviewing)
 
     def _run(self, work) -> None:
         """Run one decision; keys that arrive while it is being written are ignored."""
@@ -86,6 +102,7 @@ class MainWindow(QMainWindow):
         finally:
             self._busy = False
         self.refresh()
+        self.dashboard.mark_stale()
 
     def _current_id(self) -> str | None:
         return self.session.current.id if self.session.current else None
@@ -168,6 +185,17 @@ class MainWindow(QMainWindow):
         self.raise_()
         return accepted
 
+    def show_review(self) -> None:
+        self.panes.setCurrentWidget(self.pane)
+        self.refresh()
+
+    def show_dashboard(self) -> None:
+        self.panes.setCurrentWidget(self.dashboard)
+        self.refresh()
+
+    def refresh_dashboard(self) -> None:
+        self.dashboard.refresh()
+
     def show_help(self) -> None:
         self.help_overlay.open()
 
@@ -181,4 +209,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         logger.info("review window closed by %s", self.session.reviewer)
+        self.dashboard.wait_for_work()
         super().closeEvent(event)
