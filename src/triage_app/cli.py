@@ -12,6 +12,7 @@ from pathlib import Path
 
 import platformdirs
 
+from triage_app import __version__
 from triage_app.domain.calibration import DEFAULT_BINS
 from triage_app.domain.report import DEFAULT_RECENT
 from triage_app.io.export import FORMATS, write_decisions
@@ -28,14 +29,17 @@ def default_store_path() -> Path:
     return Path(platformdirs.user_data_dir("triage-app", appauthor=False)) / "triage.db"
 
 
-def _add_db_option(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
+def _add_db_option(
+    parser: argparse.ArgumentParser, *, top_level: bool = False, creates: bool = True
+) -> None:
     # A subcommand's default must not overwrite a --db given before the subcommand's name.
+    what = "SQLite store to use; created if missing" if creates else "SQLite store to read"
     parser.add_argument(
         "--db",
         type=Path,
         default=None if top_level else argparse.SUPPRESS,
         metavar="PATH",
-        help=f"SQLite store to use; created if missing (default: {default_store_path()})",
+        help=f"{what} (default: {default_store_path()})",
     )
 
 
@@ -52,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="name recorded on every decision (default: the name given last time; asked once)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every decision to stderr")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = commands.add_parser(
@@ -94,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Measure the model and the reviewers from the decision log. Figures are "
         "defined in docs/metrics.md.",
     )
-    _add_db_option(reporter)
+    _add_db_option(reporter, creates=False)
     reporter.add_argument("--json", action="store_true", help="print JSON instead of tables")
     reporter.add_argument(
         "--reviewer",
@@ -139,10 +144,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="write every decision event to a file",
         description="Write every decision event (accept, overturn, skip, retract), oldest first.",
     )
-    _add_db_option(exporter)
+    _add_db_option(exporter, creates=False)
     exporter.add_argument("--format", choices=FORMATS, required=True, help="output format")
     exporter.add_argument(
-        "-o", "--output", type=Path, required=True, metavar="FILE", help="file to write"
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="file to write, replaced if it exists; - writes to standard output",
     )
     return parser
 
@@ -185,6 +195,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputFileError, StoreError) as error:
         print(f"triage-app: {error}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader of standard output stopped early, as `head` does; that is not a failure.
+        sys.stderr.close()
+        return 0
     except OSError as error:
         print(f"triage-app: {error.filename or ''}: {error.strerror}", file=sys.stderr)
         return 1
@@ -211,18 +225,26 @@ def _demo(db: Path, *, reviewer: str | None, window: bool) -> int:
 
 
 def _import(db: Path, path: Path, taxonomy_path: Path | None) -> int:
+    # Check the files before the store is opened, so a failed import creates no store.
+    if taxonomy_path is not None:
+        taxonomy = read_taxonomy(taxonomy_path)
+        items = read_items(path, taxonomy)
+    elif not db.exists():
+        raise StoreError(
+            f"store {db} not found, and without a taxonomy it cannot be created; pass the "
+            "taxonomy file with --taxonomy FILE"
+        )
+
     _prepare_folder(db)
     with Store(db) as store:
-        if taxonomy_path is not None:
-            taxonomy = read_taxonomy(taxonomy_path)
-        else:
+        if taxonomy_path is None:
             taxonomy = store.taxonomy()
             if taxonomy is None:
                 raise StoreError(
                     f"{db} has no taxonomy yet; pass the taxonomy file with --taxonomy FILE"
                 )
+            items = read_items(path, taxonomy)
 
-        items = read_items(path, taxonomy)
         with store.transaction():
             store.add_taxonomy(taxonomy)
             summary = store.add_items(items)
@@ -237,6 +259,15 @@ def _import(db: Path, path: Path, taxonomy_path: Path | None) -> int:
 def _export(db: Path, output: Path, format: str) -> int:
     if not db.exists():
         raise StoreError(f"store {db} not found; pass the store with --db PATH")
+    if str(output) == "-":
+        with Store(db) as store:
+            write_decisions(store.decisions(), sys.stdout, format=format)
+        return 0
+
+    if not output.parent.is_dir():
+        raise StoreError(
+            f"cannot write {output}: folder {output.parent} not found; create it first"
+        )
     with Store(db) as store:
         count = write_decisions(store.decisions(), output, format=format)
     print(f"Wrote {count} decision events to {output}.")

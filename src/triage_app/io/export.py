@@ -6,6 +6,7 @@ import csv
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TextIO
 
 from triage_app.domain.decision import Action, Decision
 
@@ -44,32 +45,40 @@ def export_record(decision: Decision) -> dict[str, object]:
     }
 
 
-def write_decisions(decisions: Iterable[Decision], path: str | Path, *, format: str) -> int:
-    """Write every decision event to `path`; return how many were written.
+def write_decisions(
+    decisions: Iterable[Decision], target: str | Path | TextIO, *, format: str
+) -> int:
+    """Write every decision event to a file path or an open text stream; return the count.
 
-    The file is written under a temporary name and renamed, so a failed export leaves no
+    A file is written under a temporary name and renamed, so a failed export leaves no
     half-written file in its place.
     """
-    path = Path(path)
     if format not in FORMATS:
         raise ValueError(f"unknown export format {format!r}; use one of {', '.join(FORMATS)}")
+    if not isinstance(target, str | Path):
+        return _write(decisions, target, format)
 
+    path = Path(target)
     partial = path.with_name(path.name + ".partial")
-    count = 0
     with partial.open("w", encoding="utf-8", newline="") as handle:
-        if format == "jsonl":
-            for decision in decisions:
-                handle.write(json.dumps(export_record(decision), ensure_ascii=False) + "\n")
-                count += 1
-        else:
-            writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS)
-            writer.writeheader()
-            for decision in decisions:
-                record = export_record(decision)
-                record["overturned"] = "true" if record["overturned"] else "false"
-                writer.writerow(
-                    {key: "" if value is None else value for key, value in record.items()}
-                )
-                count += 1
+        count = _write(decisions, handle, format)
     partial.replace(path)
+    return count
+
+
+def _write(decisions: Iterable[Decision], handle: TextIO, format: str) -> int:
+    count = 0
+    if format == "jsonl":
+        for decision in decisions:
+            handle.write(json.dumps(export_record(decision), ensure_ascii=False) + "\n")
+            count += 1
+        return count
+
+    writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS)
+    writer.writeheader()
+    for decision in decisions:
+        record = export_record(decision)
+        record["overturned"] = "true" if record["overturned"] else "false"
+        writer.writerow({key: "" if value is None else value for key, value in record.items()})
+        count += 1
     return count

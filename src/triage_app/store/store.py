@@ -120,7 +120,12 @@ class Store:
             with self.db.atomic():
                 MIGRATIONS[number - 1](self.conn)
                 self.conn.execute(f"PRAGMA user_version = {number}")
-            logger.info("migrated store %s to schema version %d", self.path, number)
+            logger.info(
+                "%s store %s at schema version %d",
+                "created" if version == 0 else "migrated",
+                self.path,
+                number,
+            )
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

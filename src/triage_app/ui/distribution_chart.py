@@ -39,6 +39,8 @@ class DistributionChart(QWidget):
         self._bars = pg.BarGraphItem(x0=[0], y=[0], height=[0.7], width=[0])
         self._plot.addItem(self._bars)
         self._values: list[pg.TextItem] = []
+        self._sized_for: tuple[str, ...] = ()
+        self._axis_width = 0
         self._metrics = QFontMetrics(left.style["tickFont"] or self.font())
 
         self._rest = PlainLabel(wrap=False)
@@ -50,9 +52,16 @@ class DistributionChart(QWidget):
         layout.addWidget(self._rest)
 
     def show_suggestion(
-        self, suggestion: Suggestion, alternatives: list[tuple[str, float]]
+        self,
+        suggestion: Suggestion,
+        alternatives: list[tuple[str, float]],
+        label_names: list[str] | None = None,
     ) -> None:
-        """Draw the suggestion and `alternatives` (label, probability), numbered from 1."""
+        """Draw the suggestion and `alternatives` (label, probability), numbered from 1.
+
+        The label axis is as wide as the longest of `label_names` (the taxonomy), so the bars
+        do not shift sideways from one item to the next.
+        """
         rows = [("A", suggestion.label, suggestion.confidence)]
         rows += [(str(n), label, p) for n, (label, p) in enumerate(alternatives, start=1)]
         count = len(rows)
@@ -74,8 +83,12 @@ class DistributionChart(QWidget):
         left = self._plot.getAxis("left")
         left.setTicks([ticks])
         # The axis drops tick labels that do not fit, so size it to the longest label.
-        widest = max(self._text_width(text) for _, text in ticks)
-        left.setWidth(widest + 16)
+        names = label_names or [text for _, text in ticks]
+        key = tuple(names)
+        if key != self._sized_for:
+            self._sized_for = key
+            self._axis_width = max(self._text_width(f"0   {name}") for name in names) + 16
+        left.setWidth(max(self._axis_width, *(self._text_width(text) + 16 for _, text in ticks)))
         self._plot.setYRange(-0.6, count - 0.4, padding=0)
         self._set_values(rows, positions)
 

@@ -36,6 +36,8 @@ KEYMAP: tuple[Command, ...] = (
     Command("skip", "Skip (the item comes back at the end)", ("S",), "Review"),
     Command("undo", "Undo the last decision", ("Ctrl+Z",), "Review"),
     Command("note", "Add a note to this item…", ("N",), "Review"),
+    Command("scroll_down", "Scroll the message down", ("PgDown", "Space"), "Review"),
+    Command("scroll_up", "Scroll the message up", ("PgUp", "Shift+Space"), "Review"),
     Command("show_review", "Review pane", ("Ctrl+1",), "View"),
     Command("show_dashboard", "Dashboard pane", ("Ctrl+2",), "View"),
     Command("refresh_dashboard", "Refresh the dashboard", ("F5",), "View"),

@@ -11,15 +11,19 @@ from triage_app.domain.taxonomy import Label, Taxonomy
 from triage_app.ui.review_pane import describe_label
 from triage_app.ui.text_views import PlainLabel
 
+# Labels that match only in their definition come after every name match.
+DESCRIPTION_RANK = 3
+
 
 def rank_labels(
     labels: list[Label], query: str, probabilities: Mapping[str, float] | None = None
 ) -> list[Label]:
     """Return the labels that match every word of `query`, best matches first.
 
-    A label whose name starts with the query ranks first, then names containing it, then
-    labels that only match in their description. Underscores in names count as spaces.
-    Within a rank, the model's more likely labels come first.
+    A label whose name starts with the query ranks first, then names with a word starting
+    with it, then names containing it anywhere, then labels that only match in their
+    description. Underscores in names count as spaces. Within a rank, the model's more likely
+    labels come first.
     """
     probabilities = probabilities or {}
     words = query.lower().replace("_", " ").split()
@@ -31,18 +35,27 @@ def rank_labels(
     for position, label in enumerate(labels):
         name = label.name.lower().replace("_", " ")
         description = label.description.lower()
+        name_words = name.split()
         if name.startswith(phrase):
             rank = 0
-        elif phrase in name:
+        elif f" {phrase}" in f" {name}" or all(
+            any(part.startswith(word) for part in name_words) for word in words
+        ):
             rank = 1
-        elif all(word in name for word in words):
+        elif phrase in name or all(word in name for word in words):
             rank = 2
         elif all(word in name or word in description for word in words):
-            rank = 3
+            rank = DESCRIPTION_RANK
         else:
             continue
         ranked.append((rank, -probabilities.get(label.name, 0.0), position, label))
     return [entry[-1] for entry in sorted(ranked, key=lambda entry: entry[:3])]
+
+
+def matches_description_only(label: Label, query: str) -> bool:
+    words = query.lower().replace("_", " ").split()
+    name = label.name.lower().replace("_", " ")
+    return bool(words) and not all(word in name for word in words)
 
 
 class LabelPicker(QDialog):
@@ -102,7 +115,8 @@ class LabelPicker(QDialog):
         self.list.clear()
         for label in rank_labels(self._labels, query, self._probabilities):
             probability = self._probabilities.get(label.name, 0.0)
-            entry = QListWidgetItem(f"{label.name}    {probability:.1%}")
+            why = "    (matches its definition)" if matches_description_only(label, query) else ""
+            entry = QListWidgetItem(f"{label.name}    {probability:.1%}{why}")
             entry.setData(Qt.ItemDataRole.UserRole, label.name)
             entry.setToolTip(label.description)
             self.list.addItem(entry)

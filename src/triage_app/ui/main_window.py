@@ -113,6 +113,9 @@ class MainWindow(QMainWindow):
         self._run(self.session.accept)
 
     def _overturn_to(self, number: int) -> None:
+        if number > len(self.session.alternatives()):
+            self.statusBar().showMessage(f"This item has no alternative {number}.", 3000)
+            return
         self._run(lambda: self.session.overturn_to_alternative(number))
 
     def overturn_1(self) -> None:
@@ -157,14 +160,36 @@ class MainWindow(QMainWindow):
             self._run(lambda: self.session.overturn(chosen))
 
     def skip(self) -> None:
-        self._run(self.session.skip)
+        def work() -> None:
+            skipped = self.session.current
+            self.session.skip()
+            current = self.session.current
+            if skipped is not None and current is not None and current.id == skipped.id:
+                self.statusBar().showMessage(
+                    "Skipped, but it is the only item left, so it is shown again.", 4000
+                )
+
+        self._run(work)
 
     def undo(self) -> None:
         def work() -> None:
-            if self.session.undo() is None:
+            retracted = self.session.undo()
+            if retracted is None:
                 self.statusBar().showMessage("Nothing to undo.", 3000)
+                return
+            choice = f" to {retracted.label}" if retracted.action.value == "overturn" else ""
+            self.statusBar().showMessage(
+                f"Undid your {retracted.action.value}{choice} of this item; decide it again.",
+                5000,
+            )
 
         self._run(work)
+
+    def scroll_down(self) -> None:
+        self.pane.message.scroll_page(1)
+
+    def scroll_up(self) -> None:
+        self.pane.message.scroll_page(-1)
 
     def note(self) -> None:
         if self.session.current is None:

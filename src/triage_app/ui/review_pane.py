@@ -71,7 +71,9 @@ class QueueStatus(QWidget):
 
     def show_progress(self, progress: Progress) -> None:
         decided = progress.total - progress.remaining
-        if progress.remaining:
+        if progress.total == 0:
+            self.summary.setText("No items")
+        elif progress.remaining:
             self.summary.setText(
                 f"Item {progress.position} of {progress.total}  ·  {progress.remaining} left"
             )
@@ -95,7 +97,7 @@ class ReviewPane(QWidget):
         self.status = QueueStatus(reviewer)
 
         self.message = MessageView()
-        self.item_id = PlainLabel(wrap=False)
+        self.item_id = PlainLabel()
         self.item_id.setObjectName("mutedText")
         self.escalation = PlainLabel()
         self.escalation.setObjectName("escalation")
@@ -132,8 +134,8 @@ class ReviewPane(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(message_panel)
         splitter.addWidget(suggestion_panel)
-        splitter.setStretchFactor(0, 5)
-        splitter.setStretchFactor(1, 6)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
 
         self.empty = PlainLabel()
@@ -179,15 +181,17 @@ class ReviewPane(QWidget):
         self._stack.setCurrentIndex(0)
         suggestion = item.suggestion
         self.message.setPlainText(item.text)
-        self.item_id.setText(
-            f"Item {item.id}" + (f"  ·  priority {item.priority}" if item.priority else "")
-        )
+        details = [f"Item {item.id}"]
+        if item.priority:
+            details.append(f"priority {item.priority}")
+        details += [f"{key}: {value}" for key, value in item.meta.items()]
+        self.item_id.setText("  ·  ".join(details))
         self.escalation.setText(suggestion.escalation_reason or "No reason given.")
         self.show_note(note)
 
         self.suggested.setText(f"{suggestion.label}   {suggestion.confidence:.0%}")
         self.definition.setText(describe_label(item.taxonomy.label(suggestion.label)))
-        self.chart.show_suggestion(suggestion, alternatives)
+        self.chart.show_suggestion(suggestion, alternatives, item.taxonomy.names)
         self.rationale.setText(suggestion.rationale or "The model gave no rationale.")
         model = suggestion.model or "unknown model"
         method = f"  ·  {suggestion.method}" if suggestion.method else ""

@@ -22,10 +22,18 @@ class PlainLabel(QLabel):
 
 
 class MessageView(QPlainTextEdit):
-    """The item's text: read-only, selectable with the mouse, never taking the keyboard."""
+    """The item's text: read-only, selectable with the mouse.
+
+    It never takes the keyboard focus, so every key reaches the window's shortcuts; the
+    window scrolls it with `scroll_page`.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setObjectName("messageView")
+
+    def scroll_page(self, pages: int) -> None:
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.value() + pages * bar.pageStep())
