@@ -1,7 +1,16 @@
-"""Read the decision log as `DecisionFacts` columns for the report and the dashboard."""
+"""Read the decision log as `DecisionFacts` columns for the report and the dashboard.
+
+Decisions are append-only, so the columns of decisions already read never change: they are
+kept in the derived `facts_cache` table in blocks, and a later read only converts the
+decisions logged since. Retractions are not cached; they are applied at every read.
+"""
 
 from __future__ import annotations
 
+import io
+import json
+import logging
+import sqlite3
 from datetime import date
 
 import numpy as np
@@ -9,76 +18,154 @@ import numpy as np
 from triage_app.domain.facts import DecisionFacts, day_number
 from triage_app.store.store import Store
 
-# Accepts and overturns that no retract event takes back, oldest first.
-_EFFECTIVE_LABELLING = """
+logger = logging.getLogger(__name__)
+
+# Fewer new decisions than this are converted at each read instead of cached, so reviewing
+# does not fill the cache with tiny blocks.
+CACHE_BLOCK_MIN = 20_000
+
+_COLUMNS = (
+    "decision_id", "item", "reviewer", "model_label", "human_label", "confidence", "day",
+    "duration_ms", "taxonomy_version",
+)  # fmt: skip
+_NAMED = {"reviewer": "reviewers", "model_label": "labels", "human_label": "labels",
+          "taxonomy_version": "versions"}  # fmt: skip
+
+# Every accept and overturn after a given decision id, oldest first, retracted or not.
+_LABELLING_AFTER = """
 SELECT d.id, i.rowid, d.reviewer, d.model_label, d.label, d.model_confidence,
        substr(d.decided_at, 1, 10), d.duration_ms, s.taxonomy_version
 FROM decisions d
 JOIN items i ON i.id = d.item_id
 JOIN suggestions s ON s.id = d.suggestion_id
-WHERE d.action IN ('accept', 'overturn')
-  AND NOT EXISTS (SELECT 1 FROM decisions r WHERE r.retracts = d.id)
+WHERE d.id > ? AND d.action IN ('accept', 'overturn')
 ORDER BY d.id
 """
 
 
-class _Codes(dict[str, int]):
-    """Assign each new name the next index, keeping the order names were first seen."""
-
-    def code(self, name: str) -> int:
-        found = self.get(name)
-        if found is None:
-            found = self[name] = len(self)
-        return found
-
-
 def load_decision_facts(store: Store) -> DecisionFacts:
-    """Read every effective accept and overturn of the store as numeric columns.
+    """Read every accept and overturn that no retract event takes back, as numeric columns.
 
     Labels come in the order of the newest taxonomy, then any other label a decision names.
     """
-    labels = _Codes()
+    names: dict[str, dict[str, int]] = {"reviewers": {}, "labels": {}, "versions": {}}
     taxonomy = store.taxonomy()
     if taxonomy is not None:
-        for name in taxonomy.names:
-            labels.code(name)
-    reviewers = _Codes()
-    versions = _Codes()
+        for label in taxonomy.names:
+            names["labels"].setdefault(label, len(names["labels"]))
+
+    blocks: list[dict[str, np.ndarray]] = []
+    last_id = 0
+    for _, block_last_id, block_names, data in store.conn.execute(
+        "SELECT first_id, last_id, names, columns FROM facts_cache ORDER BY first_id"
+    ):
+        blocks.append(_recode(_unpack(data), json.loads(block_names), names))
+        last_id = block_last_id
+
+    fresh, fresh_names, fresh_last_id = _read_after(store, last_id)
+    if len(fresh["decision_id"]):
+        if len(fresh["decision_id"]) >= CACHE_BLOCK_MIN:
+            _cache_block(store, fresh, fresh_names, last_id + 1, fresh_last_id)
+        blocks.append(_recode(fresh, fresh_names, names))
+
+    columns = {
+        name: np.concatenate([block[name] for block in blocks]) if blocks else _empty(name)
+        for name in _COLUMNS
+    }
+    retracted = np.fromiter(
+        (row[0] for row in store.conn.execute(
+            "SELECT retracts FROM decisions WHERE retracts IS NOT NULL"
+        )),
+        dtype=np.int64,
+    )  # fmt: skip
+    keep = ~np.isin(columns["decision_id"], retracted)
+
+    return DecisionFacts(
+        **{name: values[keep] for name, values in columns.items()},
+        reviewers=tuple(names["reviewers"]),
+        labels=tuple(names["labels"]),
+        versions=tuple(names["versions"]),
+    )
+
+
+def _empty(name: str) -> np.ndarray:
+    return np.zeros(0, dtype=float if name == "confidence" else np.int64)
+
+
+def _read_after(
+    store: Store, last_id: int
+) -> tuple[dict[str, np.ndarray], dict[str, list[str]], int]:
+    """Convert the labelling decisions after `last_id`, with block-local name codes."""
+    codes: dict[str, dict[str, int]] = {"reviewers": {}, "labels": {}, "versions": {}}
     days: dict[str, int] = {}
+    values: dict[str, list] = {name: [] for name in _COLUMNS}
+    reviewers, labels, versions = codes["reviewers"], codes["labels"], codes["versions"]
+    newest = last_id
 
-    columns: list[list] = [[] for _ in range(9)]
-    (decision_ids, items, reviewer_codes, model_codes, human_codes, confidences, day_codes,
-     durations, version_codes) = columns  # fmt: skip
-
-    for row in store.conn.execute(_EFFECTIVE_LABELLING):
+    for row in store.conn.execute(_LABELLING_AFTER, (last_id,)):
         decision_id, item, reviewer, model, human, confidence, day, duration, version = row
-        decision_ids.append(decision_id)
-        items.append(item)
-        reviewer_codes.append(reviewers.code(reviewer))
-        model_codes.append(labels.code(model))
-        human_codes.append(labels.code(human))
-        confidences.append(confidence)
+        values["decision_id"].append(decision_id)
+        values["item"].append(item)
+        values["reviewer"].append(reviewers.setdefault(reviewer, len(reviewers)))
+        values["model_label"].append(labels.setdefault(model, len(labels)))
+        values["human_label"].append(labels.setdefault(human, len(labels)))
+        values["confidence"].append(confidence)
         number = days.get(day)
         if number is None:
             number = days[day] = day_number(date.fromisoformat(day))
-        day_codes.append(number)
-        durations.append(duration)
-        version_codes.append(versions.code(version))
+        values["day"].append(number)
+        values["duration_ms"].append(duration)
+        values["taxonomy_version"].append(versions.setdefault(version, len(versions)))
+        newest = decision_id
 
-    def ints(values: list) -> np.ndarray:
-        return np.asarray(values, dtype=np.int64)
+    arrays = {
+        name: np.asarray(column, dtype=float if name == "confidence" else np.int64)
+        for name, column in values.items()
+    }
+    return arrays, {kind: list(table) for kind, table in codes.items()}, newest
 
-    return DecisionFacts(
-        decision_id=ints(decision_ids),
-        item=ints(items),
-        reviewer=ints(reviewer_codes),
-        model_label=ints(model_codes),
-        human_label=ints(human_codes),
-        confidence=np.asarray(confidences, dtype=float),
-        day=ints(day_codes),
-        duration_ms=ints(durations),
-        taxonomy_version=ints(version_codes),
-        reviewers=tuple(reviewers),
-        labels=tuple(labels),
-        versions=tuple(versions),
-    )
+
+def _recode(
+    block: dict[str, np.ndarray],
+    block_names: dict[str, list[str]],
+    names: dict[str, dict[str, int]],
+) -> dict[str, np.ndarray]:
+    """Translate a block's name codes into the codes of the combined name tables."""
+    mapping = {}
+    for kind, local in block_names.items():
+        table = names[kind]
+        mapping[kind] = np.array(
+            [table.setdefault(name, len(table)) for name in local] or [0], dtype=np.int64
+        )
+    recoded = dict(block)
+    for column, kind in _NAMED.items():
+        recoded[column] = mapping[kind][block[column]] if len(block[column]) else block[column]
+    return recoded
+
+
+def _cache_block(
+    store: Store,
+    block: dict[str, np.ndarray],
+    block_names: dict[str, list[str]],
+    first_id: int,
+    last_id: int,
+) -> None:
+    """Store a block of converted decisions; a store that cannot be written is only slower."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **block)
+    try:
+        with store.transaction():
+            store.conn.execute(
+                "INSERT INTO facts_cache (first_id, last_id, names, columns) VALUES (?, ?, ?, ?)",
+                (first_id, last_id, json.dumps(block_names), buffer.getvalue()),
+            )
+    except sqlite3.Error as error:
+        logger.warning("could not cache decisions %d-%d in %s: %s", first_id, last_id,
+                       store.path, error)  # fmt: skip
+        return
+    logger.info("cached decisions %d-%d of %s for metrics", first_id, last_id, store.path)
+
+
+def _unpack(data: bytes) -> dict[str, np.ndarray]:
+    with np.load(io.BytesIO(data)) as archive:
+        return {name: archive[name] for name in _COLUMNS}

@@ -111,5 +111,22 @@ def _split_statements(script: str) -> list[str]:
     return statements
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1]
+_V2 = """
+-- Derived from decisions and rebuilt from them when dropped: accept and overturn decisions as
+-- numeric columns, one row per block of consecutive decision ids, for fast metrics.
+CREATE TABLE facts_cache (
+    first_id INTEGER PRIMARY KEY,
+    last_id INTEGER NOT NULL,
+    names TEXT NOT NULL,
+    columns BLOB NOT NULL
+);
+"""
+
+
+def _migrate_to_2(conn: sqlite3.Connection) -> None:
+    for statement in _split_statements(_V2):
+        conn.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1, _migrate_to_2]
 SCHEMA_VERSION = len(MIGRATIONS)
