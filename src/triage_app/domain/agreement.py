@@ -162,7 +162,7 @@ def pair_agreements(ratings: Ratings, labels: Sequence[str]) -> list[PairAgreeme
         pairs.append(
             PairAgreement(
                 a=a, b=b, n=len(shared), percent=percent, cohen_kappa=_cohen(first, second, labels)
-            )  # fmt: skip
+            )
         )
     return pairs
 
