@@ -96,8 +96,9 @@ def test_krippendorff_worked_example():
     labels = ["1", "2", "3", "4", "5"]
 
     assert krippendorff_alpha(ratings, labels) == pytest.approx(0.743, abs=5e-4)
+    matrix = [[np.nan if v is None else v for v in row] for row in KRIPPENDORFF_EXAMPLE]
     reference = krippendorff.alpha(
-        reliability_data=[[np.nan if v is None else v for v in row] for row in KRIPPENDORFF_EXAMPLE],
+        reliability_data=matrix,
         level_of_measurement="nominal",
     )
     assert krippendorff_alpha(ratings, labels) == pytest.approx(reference)
@@ -129,7 +130,9 @@ def test_pairs_match_sklearn(seed):
         first = [r[pair.a] for r in shared]
         second = [r[pair.b] for r in shared]
         assert pair.n == len(shared)
-        assert pair.percent == pytest.approx(np.mean([x == y for x, y in zip(first, second)]))
+        assert pair.percent == pytest.approx(
+            np.mean([x == y for x, y in zip(first, second, strict=True)])
+        )
         assert pair.cohen_kappa == pytest.approx(cohen_kappa_score(first, second))
 
 
