@@ -14,6 +14,7 @@ from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_fleiss
 
 from triage_app.domain.agreement import (
     agreement,
+    alpha_from_table,
     count_table,
     fleiss_kappa,
     gwet_ac1,
@@ -164,3 +165,20 @@ def test_agreement_without_overlap_is_empty():
     assert result.fleiss_kappa is None
     assert result.krippendorff_alpha is None
     assert result.pairs == []
+
+
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_alpha_from_table_matches_krippendorff(seed):
+    rng = np.random.default_rng(seed)
+    labels = [str(k) for k in range(5)]
+    ratings = {}
+    for item in range(80):
+        truth = int(rng.integers(0, 5))
+        for coder in range(4):
+            if rng.random() < 0.7:
+                value = truth if rng.random() < 0.6 else int(rng.integers(0, 5))
+                ratings.setdefault(f"i{item}", {})[f"c{coder}"] = str(value)
+
+    assert alpha_from_table(count_table(ratings, labels)) == pytest.approx(
+        krippendorff_alpha(ratings, labels), abs=1e-12
+    )

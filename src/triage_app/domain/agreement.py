@@ -57,6 +57,33 @@ class Agreement:
     fleiss_kappa_interval: tuple[float, float] | None
     krippendorff_alpha_interval: tuple[float, float] | None
 
+    def as_dict(self) -> dict[str, object]:
+        """Return the figures as JSON-ready values; `docs/metrics.md` defines every key."""
+        return {
+            "items": self.items,
+            "ratings": self.ratings,
+            "percent": self.percent,
+            "pairs": [
+                {"a": p.a, "b": p.b, "n": p.n, "percent": p.percent, "cohen_kappa": p.cohen_kappa}
+                for p in self.pairs
+            ],
+            "fleiss_kappa": self.fleiss_kappa,
+            "fleiss_kappa_interval": _listed(self.fleiss_kappa_interval),
+            "fleiss_items": self.fleiss_items,
+            "fleiss_raters": self.fleiss_raters,
+            "krippendorff_alpha": self.krippendorff_alpha,
+            "krippendorff_alpha_interval": _listed(self.krippendorff_alpha_interval),
+            "gwet_ac1": self.gwet_ac1,
+            "per_label": [
+                {"label": e.label, "ratings": e.ratings, "specific_agreement": e.specific_agreement}
+                for e in self.per_label
+            ],
+        }
+
+
+def _listed(interval: tuple[float, float] | None) -> list[float] | None:
+    return None if interval is None else [interval[0], interval[1]]
+
 
 def count_table(ratings: Ratings, labels: Sequence[str]) -> np.ndarray:
     """Return items x labels counts of ratings, for items with at least two ratings."""
@@ -233,7 +260,7 @@ def agreement(
         fleiss_kappa_interval=_bootstrap_fleiss(fleiss_table, bootstrap, seed)
         if fleiss is not None
         else None,
-        krippendorff_alpha_interval=_bootstrap_alpha(multi, used, bootstrap, seed)
+        krippendorff_alpha_interval=_bootstrap_alpha(table, bootstrap, seed)
         if alpha is not None
         else None,
     )
@@ -258,22 +285,35 @@ def _bootstrap_fleiss(table: np.ndarray, samples: int, seed: int) -> tuple[float
     return _percentile_interval(values)
 
 
-def _bootstrap_alpha(
-    ratings: Ratings, labels: Sequence[str], samples: int, seed: int
-) -> tuple[float, float] | None:
-    reviewers = sorted({reviewer for by in ratings.values() for reviewer in by})
-    row_of = {reviewer: row for row, reviewer in enumerate(reviewers)}
-    index = {label: position for position, label in enumerate(labels)}
-    items = list(ratings)
-    matrix = np.full((len(reviewers), len(items)), np.nan)
-    for column, item in enumerate(items):
-        for reviewer, label in ratings[item].items():
-            matrix[row_of[reviewer], column] = index[label]
+def alpha_from_table(table: np.ndarray) -> float | None:
+    """Krippendorff's alpha for nominal labels from an items x labels count table.
 
+    alpha = 1 - (n - 1) * (n - sum_c o_cc) / (n^2 - sum_c n_c^2), with the coincidences
+    o_cc = sum_u n_uc (n_uc - 1) / (m_u - 1) over items u with m_u >= 2 ratings, n_c the
+    ratings of label c counted in pairable items, and n their total. The krippendorff
+    package computes the same from a reviewers x items matrix; this form is fast enough to
+    bootstrap.
+    """
+    raters = table.sum(axis=1)
+    table = table[raters >= 2]
+    raters = raters[raters >= 2]
+    if len(table) == 0:
+        return None
+    n_c = table.sum(axis=0).astype(float)
+    n = n_c.sum()
+    agreeing = ((table * (table - 1)).sum(axis=1) / (raters - 1)).sum()
+    expected_disagreement = n * n - (n_c**2).sum()
+    if expected_disagreement == 0:
+        return None
+    return float(1 - (n - 1) * (n - agreeing) / expected_disagreement)
+
+
+def _bootstrap_alpha(table: np.ndarray, samples: int, seed: int) -> tuple[float, float] | None:
+    table = table[:, table.sum(axis=0) > 0]
     rng = np.random.default_rng(seed)
     values = []
     for _ in range(samples):
-        value = _alpha(matrix[:, rng.integers(0, len(items), len(items))], len(labels))
+        value = alpha_from_table(table[rng.integers(0, len(table), len(table))])
         if value is not None:
             values.append(value)
     return _percentile_interval(values)

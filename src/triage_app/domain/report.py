@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from triage_app.domain.agreement import Agreement, agreement
 from triage_app.domain.calibration import DEFAULT_BINS, Calibration, calibration
 from triage_app.domain.classification import (
     ClassificationReport,
@@ -68,6 +69,7 @@ class Report:
     calibration: Calibration
     histogram: ConfidenceHistogram
     pace: dict[str, Pace]
+    agreement: Agreement
     labels: tuple[str, ...] = field(default=())
 
     def as_dict(self) -> dict[str, object]:
@@ -127,6 +129,7 @@ class Report:
                 "accepted": self.histogram.accepted,
                 "overturned": self.histogram.overturned,
             },
+            "agreement": self.agreement.as_dict(),
             "pace": {
                 reviewer: {
                     "decisions": pace.decisions,
@@ -170,6 +173,7 @@ def build_report(
         calibration=calibration(items.confidence, agreed, bins),
         histogram=_histogram(items.confidence, agreed, histogram_bins),
         pace=_pace(selected),
+        agreement=agreement(reviewer_ratings(selected), facts.labels),
         labels=facts.labels,
     )
 
@@ -180,6 +184,28 @@ def _rates_by(codes: np.ndarray, overturned: np.ndarray, names: tuple[str, ...])
     return {
         names[i]: rate(int(hits[i]), int(totals[i])) for i in range(len(names)) if totals[i] > 0
     }
+
+
+def reviewer_ratings(facts: DecisionFacts) -> dict[str, dict[str, str]]:
+    """Return {item: {reviewer: label}} for items two or more reviewers labelled, each
+    reviewer's label being their latest decision on the item."""
+    if len(facts) == 0:
+        return {}
+    # Keep each (item, reviewer) pair's latest row: scan newest first, keep first occurrences.
+    pair = facts.item * max(len(facts.reviewers), 1) + facts.reviewer
+    _, first = np.unique(pair[::-1], return_index=True)
+    latest = np.sort(len(facts) - 1 - first)
+    items = facts.item[latest]
+    shared_items, counts = np.unique(items, return_counts=True)
+    shared = np.isin(items, shared_items[counts >= 2])
+
+    ratings: dict[str, dict[str, str]] = {}
+    for row in latest[shared]:
+        item = str(int(facts.item[row]))
+        ratings.setdefault(item, {})[facts.reviewers[facts.reviewer[row]]] = facts.labels[
+            facts.human_label[row]
+        ]
+    return ratings
 
 
 def rolling_rate(
