@@ -31,6 +31,7 @@ HIGH_IMPACT_PRIORITY = 1
 # split as decisions of this reviewer gives the dashboard real figures from the start; the rest
 # of the escalated messages stay in the queue.
 GOLD_REVIEWER = "banking77"
+PROJECT_ID = "banking77-demo"
 GOLD_SHARE = 0.5
 GOLD_SEED = 77
 
@@ -105,6 +106,8 @@ def build_demo(path: str | Path) -> DemoSummary:
         )
 
     with Store(path) as store:
+        # Every demo store is one project, so reviewers' demo stores merge into a team store.
+        store.set_project_id(PROJECT_ID)
         store.add_taxonomy(taxonomy)
         store.add_items(items)
         logged = _log_gold_decisions(store, gold)

@@ -56,10 +56,10 @@ class ReviewSession:
         self._decided = 0
         # Notes typed for items not yet decided, by item id; undo puts a retracted note back.
         self._notes: dict[str, str] = {}
-        counts = store.queue_counts()
+        counts = store.queue_counts(self.reviewer)
         self._total = counts.total
         self._remaining = counts.pending
-        self.current: ReviewItem | None = store.next_item()
+        self.current: ReviewItem | None = store.next_item(self.reviewer)
 
     @property
     def note(self) -> str:
@@ -153,7 +153,7 @@ class ReviewSession:
         self._decided += 1
         if decision.action is not Action.SKIP:
             self._remaining -= 1
-        self._show(self.store.next_item())
+        self._show(self.store.next_item(self.reviewer))
         return decision
 
     def _show(self, item: ReviewItem | None) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import uuid
 from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
@@ -128,5 +129,36 @@ def _migrate_to_2(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1, _migrate_to_2]
+_V3 = """
+-- Settings shared by every store of one project: its id, this store's id, review overlap.
+CREATE TABLE project (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- A decision merged from another store keeps the id of the store it was first logged in and
+-- its id there; NULL means it was logged in this store.
+ALTER TABLE decisions ADD COLUMN origin TEXT;
+ALTER TABLE decisions ADD COLUMN origin_id INTEGER;
+CREATE UNIQUE INDEX decisions_origin ON decisions(origin, origin_id) WHERE origin IS NOT NULL;
+-- A lead's final label on an item where reviewers disagreed.
+ALTER TABLE decisions ADD COLUMN adjudication INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX decisions_item_reviewer ON decisions(item_id, reviewer);
+-- How many reviewers must label the item before it leaves the queue.
+ALTER TABLE queue ADD COLUMN required INTEGER NOT NULL DEFAULT 1;
+-- Whether the item is in this store's part of the work, when reviewers split a project.
+ALTER TABLE queue ADD COLUMN in_part INTEGER NOT NULL DEFAULT 1;
+"""
+
+
+def _migrate_to_3(conn: sqlite3.Connection) -> None:
+    for statement in _split_statements(_V3):
+        conn.execute(statement)
+    conn.executemany(
+        "INSERT INTO project (key, value) VALUES (?, ?)",
+        [("project_id", uuid.uuid4().hex), ("store_id", uuid.uuid4().hex)],
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migrate_to_1,
+    _migrate_to_2,
+    _migrate_to_3,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
