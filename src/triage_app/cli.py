@@ -139,6 +139,34 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"window of the recent overturn rate, in decisions (default {DEFAULT_RECENT})",
     )
 
+    project = commands.add_parser(
+        "project",
+        help="show or set the project id, review overlap and this store's part",
+        description="Show the store's project settings, or change them. Stores merge only "
+        "within one project. Overlap items are chosen from the project and item ids, so every "
+        "store of the project picks the same ones.",
+    )
+    _add_db_option(project)
+    project.add_argument("--id", dest="project_id", metavar="ID", help="set the project id")
+    project.add_argument(
+        "--overlap",
+        type=float,
+        metavar="SHARE",
+        help="share of items (0 to 1, e.g. 0.2) that several reviewers label independently",
+    )
+    project.add_argument(
+        "--overlap-reviewers",
+        type=_positive_int,
+        metavar="N",
+        help="reviewers per overlap item (default 2)",
+    )
+    project.add_argument(
+        "--part",
+        metavar="K/N",
+        help="this store reviews part K of N of the other items, e.g. 1/2 for the first of two "
+        "reviewers working on separate stores",
+    )
+
     exporter = commands.add_parser(
         "export",
         help="write every decision event to a file",
@@ -189,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _import(db, args.file, args.taxonomy)
         if args.command == "report":
             return _report(db, args)
+        if args.command == "project":
+            return _project(db, args)
         if args.command == "export":
             return _export(db, args.output, args.format)
         return _open_window(db, reviewer=args.reviewer)
@@ -296,6 +326,41 @@ def _report(db: Path, args: argparse.Namespace) -> int:
         print(json.dumps(report.as_dict(), indent=2))
     else:
         print(format_report(report))
+    return 0
+
+
+def _project(db: Path, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    _prepare_folder(db)
+    with Store(db) as store:
+        if args.project_id is not None:
+            store.set_project_id(args.project_id)
+
+        overlap = store.overlap
+        if args.overlap is not None:
+            overlap = replace(overlap, share=args.overlap)
+        if args.overlap_reviewers is not None:
+            overlap = replace(overlap, reviewers=args.overlap_reviewers)
+        if args.part is not None:
+            part, _, parts = args.part.partition("/")
+            if not (part.isdigit() and parts.isdigit()):
+                raise StoreError(f"invalid part {args.part!r}; write it as K/N, e.g. 1/2")
+            overlap = replace(overlap, part=int(part), parts=int(parts))
+        if overlap != store.overlap:
+            try:
+                store.set_overlap(overlap)
+            except ValueError as error:
+                raise StoreError(str(error)) from None
+
+        counts = store.queue_counts()
+        print(f"Store:    {db} (store id {store.store_id})")
+        print(f"Project:  {store.project_id}")
+        print(
+            f"Overlap:  {overlap.share:.0%} of items labelled by {overlap.reviewers} reviewers "
+            f"each; this store reviews part {overlap.part} of {overlap.parts} of the others"
+        )
+        print(f"Queue:    {counts.pending} of {counts.total} items pending")
     return 0
 
 
