@@ -76,6 +76,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-window", action="store_true", help="only build the store; do not open the window"
     )
 
+    adjudicator = commands.add_parser(
+        "adjudicate",
+        help="open the window on the items where reviewers disagree",
+        description="A lead reviews the items where reviewers' labels differ, lowest agreement "
+        "first, seeing each reviewer's label; the lead's decision becomes the final label.",
+    )
+    _add_db_option(adjudicator)
+    adjudicator.add_argument(
+        "--reviewer",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="the lead's name recorded on every decision",
+    )
+
     importer = commands.add_parser(
         "import",
         help="import items from a JSONL or CSV file",
@@ -213,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return _demo(db, reviewer=args.reviewer, window=not args.no_window)
+        if args.command == "adjudicate":
+            return _open_window(db, reviewer=args.reviewer, adjudicate=True)
         if args.command == "import":
             return _import(db, args.file, args.taxonomy)
         if args.command == "report":
@@ -364,8 +380,8 @@ def _project(db: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_window(db: Path, *, reviewer: str | None) -> int:
+def _open_window(db: Path, *, reviewer: str | None, adjudicate: bool = False) -> int:
     from triage_app.ui.app import run_window
 
     _prepare_folder(db)
-    return run_window(db, reviewer=reviewer)
+    return run_window(db, reviewer=reviewer, adjudicate=adjudicate)

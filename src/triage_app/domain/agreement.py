@@ -43,6 +43,19 @@ class LabelAgreement:
 
 
 @dataclass(frozen=True)
+class LabelPair:
+    """Two labels that reviewers gave the same item, and on how many reviewer pairs."""
+
+    first: str
+    second: str
+    count: int
+
+
+# Below this share of agreeing reviewer pairs, the taxonomy, not the model, needs work first.
+LOW_AGREEMENT = 0.8
+
+
+@dataclass(frozen=True)
 class Agreement:
     items: int
     ratings: int
@@ -56,6 +69,12 @@ class Agreement:
     per_label: list[LabelAgreement]
     fleiss_kappa_interval: tuple[float, float] | None
     krippendorff_alpha_interval: tuple[float, float] | None
+    disagreement_pairs: list[LabelPair]
+
+    @property
+    def low(self) -> bool:
+        """Whether reviewers agree on less than LOW_AGREEMENT of their shared items."""
+        return self.percent is not None and self.percent < LOW_AGREEMENT
 
     def as_dict(self) -> dict[str, object]:
         """Return the figures as JSON-ready values; `docs/metrics.md` defines every key."""
@@ -77,6 +96,9 @@ class Agreement:
             "per_label": [
                 {"label": e.label, "ratings": e.ratings, "specific_agreement": e.specific_agreement}
                 for e in self.per_label
+            ],
+            "disagreement_pairs": [
+                {"labels": [p.first, p.second], "count": p.count} for p in self.disagreement_pairs
             ],
         }
 
@@ -222,6 +244,17 @@ def label_agreement(table: np.ndarray, labels: Sequence[str]) -> list[LabelAgree
     return sorted(result, key=lambda entry: (entry.specific_agreement or 0.0, entry.label))
 
 
+def disagreement_pairs(ratings: Ratings) -> list[LabelPair]:
+    """Count, over reviewer pairs on the same item, each pair of different labels given."""
+    counts: dict[tuple[str, str], int] = {}
+    for by in ratings.values():
+        for first, second in itertools.combinations(sorted(by.values()), 2):
+            if first != second:
+                counts[(first, second)] = counts.get((first, second), 0) + 1
+    pairs = [LabelPair(first=a, second=b, count=n) for (a, b), n in counts.items()]
+    return sorted(pairs, key=lambda pair: (-pair.count, pair.first, pair.second))
+
+
 def agreement(
     ratings: Ratings,
     labels: Sequence[str],
@@ -263,6 +296,7 @@ def agreement(
         krippendorff_alpha_interval=_bootstrap_alpha(table, bootstrap, seed)
         if alpha is not None
         else None,
+        disagreement_pairs=disagreement_pairs(multi),
     )
 
 

@@ -30,7 +30,8 @@ class DecisionFacts:
 
     `item` is an integer per item id, `reviewer`, `model_label`, `human_label` and
     `taxonomy_version` index `reviewers`, `labels` and `versions`; `day` is the UTC day of
-    the decision (see `day_number`), `confidence` the model's probability of its label.
+    the decision (see `day_number`), `confidence` the model's probability of its label, and
+    `adjudication` is 1 for a lead's final label where reviewers disagreed.
     """
 
     decision_id: np.ndarray
@@ -42,13 +43,14 @@ class DecisionFacts:
     day: np.ndarray
     duration_ms: np.ndarray
     taxonomy_version: np.ndarray
+    adjudication: np.ndarray
     reviewers: tuple[str, ...]
     labels: tuple[str, ...]
     versions: tuple[str, ...]
 
     _COLUMNS = (
         "decision_id", "item", "reviewer", "model_label", "human_label", "confidence", "day",
-        "duration_ms", "taxonomy_version",
+        "duration_ms", "taxonomy_version", "adjudication",
     )  # fmt: skip
 
     def __len__(self) -> int:
@@ -78,5 +80,5 @@ class DecisionFacts:
         return cls(
             decision_id=ints, item=ints, reviewer=ints, model_label=ints, human_label=ints,
             confidence=np.zeros(0, dtype=float), day=ints, duration_ms=ints,
-            taxonomy_version=ints, reviewers=(), labels=labels, versions=(),
+            taxonomy_version=ints, adjudication=ints, reviewers=(), labels=labels, versions=(),
         )  # fmt: skip

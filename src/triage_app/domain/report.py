@@ -188,7 +188,9 @@ def _rates_by(codes: np.ndarray, overturned: np.ndarray, names: tuple[str, ...])
 
 def reviewer_ratings(facts: DecisionFacts) -> dict[str, dict[str, str]]:
     """Return {item: {reviewer: label}} for items two or more reviewers labelled, each
-    reviewer's label being their latest decision on the item."""
+    reviewer's label being their latest decision on the item. Adjudications are left out:
+    they settle a disagreement, they are not an independent rating."""
+    facts = facts.rows(facts.adjudication == 0)
     if len(facts) == 0:
         return {}
     # Keep each (item, reviewer) pair's latest row: scan newest first, keep first occurrences.

@@ -56,10 +56,21 @@ class ReviewSession:
         self._decided = 0
         # Notes typed for items not yet decided, by item id; undo puts a retracted note back.
         self._notes: dict[str, str] = {}
-        counts = store.queue_counts(self.reviewer)
-        self._total = counts.total
-        self._remaining = counts.pending
-        self.current: ReviewItem | None = store.next_item(self.reviewer)
+        self._total, self._remaining = self._counts()
+        self.current: ReviewItem | None = self._next_item()
+
+    adjudicating = False
+
+    def _counts(self) -> tuple[int, int]:
+        counts = self.store.queue_counts(self.reviewer)
+        return counts.total, counts.pending
+
+    def _next_item(self) -> ReviewItem | None:
+        return self.store.next_item(self.reviewer)
+
+    def reviewer_labels(self) -> dict[str, str]:
+        """Other reviewers' labels on the current item; shown only when adjudicating."""
+        return {}
 
     @property
     def note(self) -> str:
@@ -145,6 +156,7 @@ class ReviewSession:
             label=label,
             duration_ms=duration_ms,
             note=note,
+            adjudication=self.adjudicating,
         )
         logger.info(
             "%s logged decision %d (%s) on item %s", self.reviewer, decision.id, action, item.id
@@ -153,9 +165,66 @@ class ReviewSession:
         self._decided += 1
         if decision.action is not Action.SKIP:
             self._remaining -= 1
-        self._show(self.store.next_item(self.reviewer))
+        self._show(self._next_item())
         return decision
 
     def _show(self, item: ReviewItem | None) -> None:
         self.current = item
         self._shown_at = self._clock()
+
+
+class AdjudicationSession(ReviewSession):
+    """A lead's pass over the items where reviewers disagree, lowest agreement first.
+
+    The lead sees each reviewer's label; the lead's accept or overturn becomes the item's
+    final label, and the item leaves this queue.
+    """
+
+    adjudicating = True
+
+    def _counts(self) -> tuple[int, int]:
+        self._skipped: list[str] = []
+        queue = self.store.disagreements()
+        return len(queue), len(queue)
+
+    def _next_item(self) -> ReviewItem | None:
+        queue = self.store.disagreements()
+        # Skipped items come back after the others, in the order they were skipped.
+        waiting = set(queue)
+        skipped = [item_id for item_id in self._skipped if item_id in waiting]
+        skipped_set = set(skipped)
+        ordered = [item_id for item_id in queue if item_id not in skipped_set] + skipped
+        for item_id in ordered:
+            item = self.store.review_item(item_id)
+            if item is not None:
+                return item
+        return None
+
+    def skip(self) -> Decision | None:
+        if self.current is not None:
+            if self.current.id in self._skipped:
+                self._skipped.remove(self.current.id)
+            self._skipped.append(self.current.id)
+        return super().skip()
+
+    def reviewer_labels(self) -> dict[str, str]:
+        if self.current is None:
+            return {}
+        return self.store.reviewer_labels(self.current.id)
+
+    def alternatives(self) -> list[tuple[str, float]]:
+        """Return the reviewers' labels first, most votes first, then the model's others."""
+        if self.current is None:
+            return []
+        distribution = self.current.suggestion.distribution
+        votes: dict[str, int] = {}
+        for label in self.reviewer_labels().values():
+            votes[label] = votes.get(label, 0) + 1
+        suggested = self.current.suggestion.label
+        voted = sorted(
+            (label for label in votes if label != suggested),
+            key=lambda label: (-votes[label], -distribution.get(label, 0.0), label),
+        )
+        ordered = [(label, float(distribution.get(label, 0.0))) for label in voted]
+        ordered += [pair for pair in self.current.suggestion.alternatives() if pair[0] not in votes]
+        return ordered[:ALTERNATIVE_KEYS]

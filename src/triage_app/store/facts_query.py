@@ -26,7 +26,7 @@ CACHE_BLOCK_MIN = 20_000
 
 _COLUMNS = (
     "decision_id", "item", "reviewer", "model_label", "human_label", "confidence", "day",
-    "duration_ms", "taxonomy_version",
+    "duration_ms", "taxonomy_version", "adjudication",
 )  # fmt: skip
 _NAMED = {"reviewer": "reviewers", "model_label": "labels", "human_label": "labels",
           "taxonomy_version": "versions"}  # fmt: skip
@@ -34,7 +34,7 @@ _NAMED = {"reviewer": "reviewers", "model_label": "labels", "human_label": "labe
 # Every accept and overturn after a given decision id, oldest first, retracted or not.
 _LABELLING_AFTER = """
 SELECT d.id, i.rowid, d.reviewer, d.model_label, d.label, d.model_confidence,
-       substr(d.decided_at, 1, 10), d.duration_ms, s.taxonomy_version
+       substr(d.decided_at, 1, 10), d.duration_ms, s.taxonomy_version, d.adjudication
 FROM decisions d
 JOIN items i ON i.id = d.item_id
 JOIN suggestions s ON s.id = d.suggestion_id
@@ -59,7 +59,13 @@ def load_decision_facts(store: Store) -> DecisionFacts:
     for _, block_last_id, block_names, data in store.conn.execute(
         "SELECT first_id, last_id, names, columns FROM facts_cache ORDER BY first_id"
     ):
-        blocks.append(_recode(_unpack(data), json.loads(block_names), names))
+        block = _unpack(data)
+        if block is None:
+            # Written by a version with other columns: read everything again instead.
+            _clear_cache(store)
+            blocks, last_id = [], 0
+            break
+        blocks.append(_recode(block, json.loads(block_names), names))
         last_id = block_last_id
 
     fresh, fresh_names, fresh_last_id = _read_after(store, last_id)
@@ -103,7 +109,8 @@ def _read_after(
     newest = last_id
 
     for row in store.conn.execute(_LABELLING_AFTER, (last_id,)):
-        decision_id, item, reviewer, model, human, confidence, day, duration, version = row
+        (decision_id, item, reviewer, model, human, confidence, day, duration, version,
+         adjudication) = row  # fmt: skip
         values["decision_id"].append(decision_id)
         values["item"].append(item)
         values["reviewer"].append(reviewers.setdefault(reviewer, len(reviewers)))
@@ -116,6 +123,7 @@ def _read_after(
         values["day"].append(number)
         values["duration_ms"].append(duration)
         values["taxonomy_version"].append(versions.setdefault(version, len(versions)))
+        values["adjudication"].append(adjudication)
         newest = decision_id
 
     arrays = {
@@ -166,6 +174,16 @@ def _cache_block(
     logger.info("cached decisions %d-%d of %s for metrics", first_id, last_id, store.path)
 
 
-def _unpack(data: bytes) -> dict[str, np.ndarray]:
+def _unpack(data: bytes) -> dict[str, np.ndarray] | None:
     with np.load(io.BytesIO(data)) as archive:
+        if any(name not in archive.files for name in _COLUMNS):
+            return None
         return {name: archive[name] for name in _COLUMNS}
+
+
+def _clear_cache(store: Store) -> None:
+    try:
+        with store.transaction():
+            store.conn.execute("DELETE FROM facts_cache")
+    except sqlite3.Error as error:
+        logger.warning("could not clear the decision cache of %s: %s", store.path, error)

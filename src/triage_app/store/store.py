@@ -603,6 +603,51 @@ class Store:
             (reviewers, adjudicated, skip_round, item_id),
         )
 
+    def reviewer_labels(self, item_id: str) -> dict[str, str]:
+        """Return each reviewer's label in force on the item, adjudications left out."""
+        labels: dict[str, str] = {}
+        for reviewer, label in self.conn.execute(
+            "SELECT reviewer, label FROM decisions d WHERE item_id = ? AND adjudication = 0 "
+            f"AND action IN ('accept', 'overturn') AND {_NOT_RETRACTED} ORDER BY id",
+            (item_id,),
+        ):
+            labels[reviewer] = label
+        return labels
+
+    def disagreements(self) -> list[str]:
+        """Return the items where reviewers' labels differ and no lead has adjudicated yet.
+
+        Lowest agreement first: the share of reviewers giving the most common label, then more
+        reviewers first, then item id.
+        """
+        rows = self.conn.execute(
+            "SELECT item_id, reviewer, label FROM decisions d "
+            "WHERE adjudication = 0 AND action IN ('accept', 'overturn') "
+            f"AND {_NOT_RETRACTED} "
+            "AND item_id IN (SELECT item_id FROM decisions d2 WHERE action IN "
+            "('accept', 'overturn') GROUP BY item_id HAVING count(DISTINCT label) > 1) "
+            "ORDER BY id"
+        ).fetchall()
+        latest: dict[str, dict[str, str]] = {}
+        for item_id, reviewer, label in rows:
+            latest.setdefault(item_id, {})[reviewer] = label
+
+        adjudicated = {
+            row[0]
+            for row in self.conn.execute(
+                "SELECT item_id FROM decisions d WHERE adjudication = 1 "
+                f"AND action IN ('accept', 'overturn') AND {_NOT_RETRACTED}"
+            )
+        }
+        ranked = []
+        for item_id, labels in latest.items():
+            values = list(labels.values())
+            if item_id in adjudicated or len(set(values)) < 2:
+                continue
+            majority = max(values.count(value) for value in set(values)) / len(values)
+            ranked.append((majority, -len(values), item_id))
+        return [item_id for _, _, item_id in sorted(ranked)]
+
     def decisions(self) -> Iterator[Decision]:
         """Yield every decision event, oldest first."""
         cursor = self.conn.execute(f"SELECT {_DECISION_COLUMNS} FROM decisions ORDER BY id")

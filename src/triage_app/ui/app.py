@@ -11,7 +11,7 @@ from types import TracebackType
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
-from triage_app.review.session import ReviewSession
+from triage_app.review.session import AdjudicationSession, ReviewSession
 from triage_app.store.errors import StoreError
 from triage_app.store.store import Store
 from triage_app.ui.display_check import display_problem
@@ -77,8 +77,11 @@ def _show_unexpected_error(
     )
 
 
-def run_window(db: Path, *, reviewer: str | None) -> int:
-    """Open the review window on the store at `db` and run until it is closed."""
+def run_window(db: Path, *, reviewer: str | None, adjudicate: bool = False) -> int:
+    """Open the review window on the store at `db` and run until it is closed.
+
+    With `adjudicate`, the queue holds the items where reviewers disagree.
+    """
     problem = display_problem()
     if problem is not None:
         print(f"triage-app: cannot open the window: {problem}", file=sys.stderr)
@@ -99,6 +102,7 @@ def run_window(db: Path, *, reviewer: str | None) -> int:
 
     sys.excepthook = _show_unexpected_error
     with store:
-        window = MainWindow(ReviewSession(store, name))
+        session_type = AdjudicationSession if adjudicate else ReviewSession
+        window = MainWindow(session_type(store, name))
         window.show()
         return app.exec()

@@ -31,7 +31,9 @@ class MainWindow(QMainWindow):
     def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.setWindowTitle(f"triage-app — {Path(session.store.path).name} — {session.reviewer}")
+        mode = "adjudication — " if session.adjudicating else ""
+        store_name = Path(session.store.path).name
+        self.setWindowTitle(f"triage-app — {mode}{store_name} — {session.reviewer}")
         self.resize(1280, 800)
 
         self.pane = ReviewPane(reviewer=session.reviewer)
@@ -62,7 +64,12 @@ class MainWindow(QMainWindow):
         """Show the session's current item, its alternatives, progress and note."""
         session = self.session
         self.pane.show_item(
-            session.current, session.alternatives(), session.progress(), session.note
+            session.current,
+            session.alternatives(),
+            session.progress(),
+            session.note,
+            reviewer_labels=session.reviewer_labels(),
+            adjudicating=session.adjudicating,
         )
 
         alternatives = session.alternatives()

@@ -103,6 +103,9 @@ class ReviewPane(QWidget):
         self.escalation.setObjectName("escalation")
         self.note = PlainLabel()
         self.note.setObjectName("noteText")
+        self.reviewer_labels_title = _section("Reviewers' labels (adjudication)")
+        self.reviewer_labels = PlainLabel()
+        self.reviewer_labels.setObjectName("suggestedLabel")
 
         message_panel, message_layout = _panel()
         message_layout.addWidget(_section("Message"))
@@ -111,6 +114,8 @@ class ReviewPane(QWidget):
         message_layout.addWidget(_section("Escalation reason"))
         message_layout.addWidget(self.escalation)
         message_layout.addWidget(self.note)
+        message_layout.addWidget(self.reviewer_labels_title)
+        message_layout.addWidget(self.reviewer_labels)
 
         self.suggested = PlainLabel(wrap=False)
         self.suggested.setObjectName("suggestedLabel")
@@ -161,11 +166,17 @@ class ReviewPane(QWidget):
         alternatives: list[tuple[str, float]],
         progress: Progress,
         note: str,
+        reviewer_labels: dict[str, str] | None = None,
+        adjudicating: bool = False,
     ) -> None:
         self.status.show_progress(progress)
         if item is None:
             self._stack.setCurrentIndex(1)
-            if progress.total == 0:
+            if adjudicating:
+                self.empty.setText(
+                    "No disagreements left to adjudicate.\nCtrl+Z undoes your last decision."
+                )
+            elif progress.total == 0:
                 self.empty.setText(
                     "This store has no items yet.\n"
                     "Import some with: triage-app import FILE --taxonomy TAXONOMY --db STORE"
@@ -188,6 +199,12 @@ class ReviewPane(QWidget):
         self.item_id.setText("  ·  ".join(details))
         self.escalation.setText(suggestion.escalation_reason or "No reason given.")
         self.show_note(note)
+        labels = reviewer_labels or {}
+        self.reviewer_labels.setText(
+            "\n".join(f"{reviewer}: {label}" for reviewer, label in labels.items())
+        )
+        self.reviewer_labels_title.setVisible(bool(labels))
+        self.reviewer_labels.setVisible(bool(labels))
 
         self.suggested.setText(f"{suggestion.label}   {suggestion.confidence:.0%}")
         self.definition.setText(describe_label(item.taxonomy.label(suggestion.label)))

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from triage_app.domain.facts import day_number
-from triage_app.domain.report import Report
+from triage_app.domain.report import Pace, Report
+from triage_app.ui.text_views import PlainLabel
 from triage_app.ui.theme import PALETTE
 
 SECONDS_PER_DAY = 86_400
@@ -417,3 +418,161 @@ class PaceTable(QWidget):
             rows.append([reviewer, rate.total, rate.value, rate.lower, rate.upper,
                          pace.decisions_per_hour, median])  # fmt: skip
         return rows
+
+
+class AgreementView(QWidget):
+    """The lead's view: agreement between reviewers, each reviewer against the team, and the
+    labels reviewers agree on least."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.summary = PlainLabel()
+        self.warning = PlainLabel()
+        self.warning.setObjectName("escalation")
+
+        self.plot = _plot()
+        self.plot.invertY(True)
+        self._image = pg.ImageItem()
+        self._image.setColorMap(
+            pg.ColorMap(
+                [0.0, 0.5, 1.0],
+                [pg.mkColor(OVERTURN_COLOUR), pg.mkColor("#f6f8fa"), pg.mkColor(PALETTE["accent"])],
+            )
+        )
+        self.plot.addItem(self._image)
+        self._texts: list[pg.TextItem] = []
+        self.plot.setTitle("Cohen's kappa per pair of reviewers", color=PALETTE["text"], size="9pt")
+
+        self.reviewers = _table(("reviewer", "overturn rate", "decisions/hour", "median time (s)"))
+        self.labels = _table(("label", "ratings", "specific agreement"))
+
+        row = QHBoxLayout()
+        row.addWidget(self.plot, 2)
+        row.addWidget(self.reviewers, 2)
+        row.addWidget(self.labels, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.warning)
+        layout.addLayout(row, 1)
+
+    def show_report(self, report: Report) -> None:
+        agreement = report.agreement
+        self.summary.setText(
+            f"{agreement.items} items labelled by two or more reviewers:  agreement "
+            f"{_share(agreement.percent)}  ·  Fleiss' kappa {_value(agreement.fleiss_kappa)} "
+            f"{_interval(agreement.fleiss_kappa_interval)}  ·  Krippendorff's alpha "
+            f"{_value(agreement.krippendorff_alpha)} "
+            f"{_interval(agreement.krippendorff_alpha_interval)}  ·  Gwet's AC1 "
+            f"{_value(agreement.gwet_ac1)}"
+        )
+        if agreement.low:
+            confused = ", ".join(
+                f"{pair.first} / {pair.second} ({pair.count})"
+                for pair in agreement.disagreement_pairs[:3]
+            )
+            self.warning.setText(
+                f"Reviewers agree on only {_share(agreement.percent)} of shared items, under "
+                f"80 %: fix the taxonomy before trusting these labels. Most confused: {confused}."
+            )
+        self.warning.setVisible(agreement.low)
+
+        self._show_pairs(report)
+        self._show_reviewers(report)
+        self.labels.setRowCount(len(agreement.per_label))
+        for row, entry in enumerate(agreement.per_label):
+            self.labels.setItem(row, 0, QTableWidgetItem(entry.label))
+            self.labels.setItem(row, 1, NumberItem(entry.ratings, str(entry.ratings)))
+            value = entry.specific_agreement
+            self.labels.setItem(row, 2, NumberItem(value, _share(value)))
+
+    def _show_pairs(self, report: Report) -> None:
+        pairs = report.agreement.pairs
+        names = sorted({p.a for p in pairs} | {p.b for p in pairs})
+        position = {name: index for index, name in enumerate(names)}
+        matrix = np.full((len(names), len(names)), np.nan)
+        for pair in pairs:
+            if pair.cohen_kappa is not None:
+                matrix[position[pair.a], position[pair.b]] = pair.cohen_kappa
+                matrix[position[pair.b], position[pair.a]] = pair.cohen_kappa
+        # Kappa runs from -1 to 1; the colour scale shows 0 (chance) to 1 (full agreement).
+        self._image.setImage(np.nan_to_num(matrix.T, nan=0.5), levels=(0, 1))
+        for text in self._texts:
+            self.plot.removeItem(text)
+        self._texts = []
+        for pair in pairs:
+            for i, j in (
+                (position[pair.a], position[pair.b]),
+                (position[pair.b], position[pair.a]),
+            ):
+                label = f"{_value(pair.cohen_kappa)}\nn={pair.n}"
+                text = pg.TextItem(label, color=PALETTE["text"], anchor=(0.5, 0.5))
+                text.setPos(j + 0.5, i + 0.5)
+                self.plot.addItem(text)
+                self._texts.append(text)
+        ticks = [(index + 0.5, name) for index, name in enumerate(names)]
+        self.plot.getAxis("left").setTicks([ticks])
+        self.plot.getAxis("bottom").setTicks([ticks])
+        self.plot.setRange(
+            xRange=(0, max(len(names), 1)), yRange=(0, max(len(names), 1)), padding=0
+        )
+
+    def _show_reviewers(self, report: Report) -> None:
+        rows = [("team", report.overturn, _team_pace(report))]
+        rows += [
+            (reviewer, rate, report.pace[reviewer])
+            for reviewer, rate in report.overturn_by_reviewer.items()
+        ]
+        self.reviewers.setRowCount(len(rows))
+        for row, (name, rate, pace) in enumerate(rows):
+            self.reviewers.setItem(row, 0, QTableWidgetItem(name))
+            self.reviewers.setItem(row, 1, NumberItem(rate.value, _share(rate.value)))
+            per_hour = pace.decisions_per_hour
+            self.reviewers.setItem(row, 2, NumberItem(per_hour, _value(per_hour, 0)))
+            median = None if pace.median_ms is None else pace.median_ms / 1000
+            self.reviewers.setItem(row, 3, NumberItem(median, _value(median, 1)))
+
+    @staticmethod
+    def csv_rows(report: Report) -> list[list[object]]:
+        agreement = report.agreement
+        rows: list[list[object]] = [["reviewer_a", "reviewer_b", "items", "percent", "cohen_kappa"]]
+        rows += [[p.a, p.b, p.n, p.percent, p.cohen_kappa] for p in agreement.pairs]
+        rows.append([])
+        rows += [
+            ["percent", agreement.percent],
+            ["fleiss_kappa", agreement.fleiss_kappa],
+            ["krippendorff_alpha", agreement.krippendorff_alpha],
+            ["gwet_ac1", agreement.gwet_ac1],
+        ]
+        rows.append([])
+        rows.append(["label", "ratings", "specific_agreement"])
+        rows += [[e.label, e.ratings, e.specific_agreement] for e in agreement.per_label]
+        return rows
+
+
+def _team_pace(report: Report) -> Pace:
+    decisions = sum(p.decisions for p in report.pace.values())
+    hours = [
+        p.decisions / p.decisions_per_hour for p in report.pace.values() if p.decisions_per_hour
+    ]
+    per_hour = decisions / sum(hours) if hours else None
+    medians = [p.median_ms for p in report.pace.values() if p.median_ms is not None]
+    # The team's median is the median of reviewers' medians: one fast reviewer with many
+    # decisions should not stand for the team.
+    return Pace(
+        decisions=decisions,
+        decisions_per_hour=per_hour,
+        median_ms=float(np.median(medians)) if medians else None,
+    )
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _value(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _interval(interval: tuple[float, float] | None) -> str:
+    return "" if interval is None else f"[{interval[0]:.3f}, {interval[1]:.3f}]"

@@ -25,6 +25,7 @@ from triage_app.domain.report_filter import ReportFilter
 from triage_app.review.metrics import ReportResult, compute_report
 from triage_app.ui.dashboard.chart_panel import ChartPanel
 from triage_app.ui.dashboard.charts import (
+    AgreementView,
     ClassScoresChart,
     ConfusionChart,
     HistogramChart,
@@ -92,6 +93,7 @@ class DashboardPane(QWidget):
         self.reliability = ReliabilityChart()
         self.histogram = HistogramChart()
         self.pace = PaceTable()
+        self.agreement = AgreementView()
         self.panels = {
             "overturn_rate": ChartPanel("Overturn rate: per day with 95% interval, and rolling",
                                         self.overturn,
@@ -105,14 +107,16 @@ class DashboardPane(QWidget):
             "histogram": ChartPanel("Confidence of reviewed items", self.histogram,
                                     self._rows(HistogramChart), "confidence_histogram"),
             "pace": ChartPanel("Reviewers", self.pace, self._rows(PaceTable), "reviewers"),
+            "agreement": ChartPanel("Agreement between reviewers", self.agreement,
+                                    self._rows(AgreementView), "agreement"),
         }  # fmt: skip
 
         grid = QGridLayout()
         # (row, column, columns spanned, minimum height)
         positions = {
             "overturn_rate": (0, 0, 1, 360), "reliability": (0, 1, 1, 360),
-            "per_class": (1, 0, 2, 420), "confusion": (2, 0, 2, 400),
-            "histogram": (3, 0, 1, 300), "pace": (3, 1, 1, 300),
+            "agreement": (1, 0, 2, 360), "per_class": (2, 0, 2, 420), "confusion": (3, 0, 2, 400),
+            "histogram": (4, 0, 1, 300), "pace": (4, 1, 1, 300),
         }  # fmt: skip
         for name, (row, column, span, height) in positions.items():
             panel = self.panels[name]
@@ -223,6 +227,14 @@ class DashboardPane(QWidget):
             chart.show_report(report)
             self.panels[name].show_content()
 
+        if report.agreement.items:
+            self.agreement.show_report(report)
+            self.panels["agreement"].show_content()
+        else:
+            self.panels["agreement"].explain(
+                "No item has been labelled by two or more reviewers in these decisions yet. "
+                "Set a review overlap with: triage-app project --overlap 0.1"
+            )
         if report.classification.confused_pairs:
             self.confusion.show_report(report)
             self.panels["confusion"].show_content()
