@@ -78,7 +78,7 @@ def test_lead_adjudicates_with_keyboard(qtbot, team_store):
         window.activateWindow()
 
     assert window.session.current.id == "t1"
-    assert window.pane.reviewer_labels.text() == "ann: billing\nbob: account"
+    assert window.pane.reviewer_labels.text() == "ann: billing   [A]\nbob: account   [1]"
     assert "adjudication" in window.windowTitle()
     # t1's model suggestion is billing; the first numbered label is bob's account.
     assert window.session.alternatives()[0][0] == "account"

@@ -105,7 +105,7 @@ class ReviewPane(QWidget):
         self.note.setObjectName("noteText")
         self.reviewer_labels_title = _section("Reviewers' labels (adjudication)")
         self.reviewer_labels = PlainLabel()
-        self.reviewer_labels.setObjectName("suggestedLabel")
+        self.reviewer_labels.setObjectName("reviewerLabels")
 
         message_panel, message_layout = _panel()
         message_layout.addWidget(_section("Message"))
@@ -200,8 +200,13 @@ class ReviewPane(QWidget):
         self.escalation.setText(suggestion.escalation_reason or "No reason given.")
         self.show_note(note)
         labels = reviewer_labels or {}
+        keys = {suggestion.label: "A"}
+        keys.update({label: str(n) for n, (label, _) in enumerate(alternatives, start=1)})
         self.reviewer_labels.setText(
-            "\n".join(f"{reviewer}: {label}" for reviewer, label in labels.items())
+            "\n".join(
+                f"{reviewer}: {label}   [{keys.get(label, '/')}]"
+                for reviewer, label in labels.items()
+            )
         )
         self.reviewer_labels_title.setVisible(bool(labels))
         self.reviewer_labels.setVisible(bool(labels))

@@ -20,6 +20,7 @@ QLabel {{ color: {PALETTE["text"]}; }}
 QLabel#mutedText {{ color: {PALETTE["muted"]}; }}
 QLabel#suggestedLabel {{ color: {PALETTE["accent"]}; font-size: 18px; font-weight: 600; }}
 QLabel#sectionTitle {{ color: {PALETTE["muted"]}; font-size: 11px; font-weight: 600; }}
+QLabel#reviewerLabels {{ font-size: 14px; font-weight: 600; }}
 QLabel#escalation {{ color: {PALETTE["warning"]}; }}
 QLabel#noteText {{ color: {PALETTE["warning"]}; font-style: italic; }}
 QLabel#emptyQueue {{ color: {PALETTE["muted"]}; font-size: 16px; }}
