@@ -51,9 +51,20 @@ class Calibration:
     bins: list[CalibrationBin]
 
 
+def bin_edges(bins: int) -> np.ndarray:
+    # k / bins is the float nearest each edge; np.linspace's k * (1 / bins) can miss it by
+    # one unit in the last place (3 * 0.1 is 0.30000000000000004).
+    return np.arange(bins + 1) / bins
+
+
 def bin_index(confidence: np.ndarray, bins: int) -> np.ndarray:
-    """Return each confidence's bin, 0..bins-1; the store computes the same in SQL."""
-    return np.minimum((np.asarray(confidence, dtype=float) * bins).astype(np.int64), bins - 1)
+    """Return each confidence's bin, 0..bins-1, against the same edges the bins report.
+
+    Multiplying by `bins` and truncating would put some values that sit exactly on an edge
+    one bin low (0.29 * 100 is 28.999999999999996).
+    """
+    index = np.searchsorted(bin_edges(bins), np.asarray(confidence, dtype=float), side="right")
+    return np.clip(index - 1, 0, bins - 1)
 
 
 def bin_totals(confidence: np.ndarray, agreed: np.ndarray, bins: int = DEFAULT_BINS) -> BinTotals:
@@ -70,7 +81,7 @@ def bin_totals(confidence: np.ndarray, agreed: np.ndarray, bins: int = DEFAULT_B
 
 def calibration_from_totals(totals: BinTotals) -> Calibration:
     n = int(totals.count.sum())
-    edges = np.linspace(0.0, 1.0, totals.bins + 1)
+    edges = bin_edges(totals.bins)
     bins = []
     gaps = []
     for b in range(totals.bins):

@@ -41,7 +41,15 @@ def wilson_interval(successes: int, total: int, z: float = Z_95) -> tuple[float,
     denominator = 1 + z * z / total
     centre = (p + z * z / (2 * total)) / denominator
     half_width = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denominator
-    return max(0.0, centre - half_width), min(1.0, centre + half_width)
+    lower = max(0.0, centre - half_width)
+    upper = min(1.0, centre + half_width)
+    # The exact interval ends at 0 for no successes and at 1 for all; rounding would leave
+    # the observed rate just outside it.
+    if successes == 0:
+        lower = 0.0
+    if successes == total:
+        upper = 1.0
+    return lower, upper
 
 
 def rate(successes: int, total: int) -> Rate:

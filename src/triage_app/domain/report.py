@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from triage_app.domain.agreement import Agreement, agreement
-from triage_app.domain.calibration import DEFAULT_BINS, Calibration, calibration
+from triage_app.domain.calibration import (
+    DEFAULT_BINS,
+    Calibration,
+    bin_edges,
+    bin_index,
+    calibration,
+)
 from triage_app.domain.classification import (
     ClassificationReport,
     classification_report,
@@ -243,8 +249,8 @@ def _rates_by_day(days: np.ndarray, overturned: np.ndarray) -> list[DayRate]:
 
 
 def _histogram(confidence: np.ndarray, agreed: np.ndarray, bins: int) -> ConfidenceHistogram:
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    index = np.minimum((confidence * bins).astype(np.int64), bins - 1)
+    edges = bin_edges(bins)
+    index = bin_index(confidence, bins)
     accepted = np.bincount(index[agreed], minlength=bins)
     overturned = np.bincount(index[~agreed], minlength=bins)
     return ConfidenceHistogram(
