@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DEFAULT_BINS = 10
+from triage_app.domain.report_options import DEFAULT_BINS
 
 
 @dataclass(frozen=True)

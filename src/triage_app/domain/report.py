@@ -14,7 +14,6 @@ import numpy as np
 
 from triage_app.domain.agreement import Agreement, agreement
 from triage_app.domain.calibration import (
-    DEFAULT_BINS,
     Calibration,
     bin_edges,
     bin_index,
@@ -28,9 +27,8 @@ from triage_app.domain.classification import (
 from triage_app.domain.facts import DecisionFacts, day_from_number
 from triage_app.domain.rates import Rate, rate
 from triage_app.domain.report_filter import ReportFilter
+from triage_app.domain.report_options import DEFAULT_BINS, DEFAULT_HISTOGRAM_BINS, DEFAULT_RECENT
 
-DEFAULT_RECENT = 100
-DEFAULT_HISTOGRAM_BINS = 20
 # The rolling overturn rate is drawn, not read; this many points show its shape.
 ROLLING_POINTS = 400
 

@@ -13,13 +13,12 @@ import csv
 import io
 import logging
 import re
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from triage_app.domain.clock import format_utc, utc_now
 from triage_app.domain.decision import Action
@@ -39,14 +38,6 @@ _DECIDED_AT = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?Z)?", re.ASCII
 )
 _DECIDED_AT_FORMS = "2026-12-04T10:00:00Z, 2026-12-04T10:00:00.250Z or the date 2026-12-04"
-
-# Whether the store has an accept or overturn of this item, by this reviewer, with this label,
-# that no retract event takes back.
-_LABEL_PRESENT = (
-    "SELECT 1 FROM decisions d WHERE d.item_id = ? AND d.reviewer = ? AND d.label = ? "
-    "AND d.action IN ('accept', 'overturn') "
-    "AND NOT EXISTS (SELECT 1 FROM decisions r WHERE r.retracts = d.id) LIMIT 1"
-)
 
 
 @dataclass(frozen=True)
@@ -76,7 +67,7 @@ class AnnotationsFile:
 
 @dataclass(frozen=True)
 class AnnotationSummary:
-    """What an annotations import logged: decisions added, their reviewers, and skipped rows."""
+    """Counts of an annotations import: decisions added, their reviewers, annotations skipped."""
 
     added: int
     reviewers: int
@@ -95,21 +86,19 @@ class DecisionLog(ItemLookup, Protocol):
     The io layer may not import the store, so this names the methods of `Store` it uses.
     """
 
-    @property
-    def conn(self) -> sqlite3.Connection: ...
-
     def transaction(self) -> AbstractContextManager[None]: ...
 
-    def _update_queue(self, item_id: str) -> None: ...
+    def has_label(self, item_id: str, reviewer: str, label: str) -> bool: ...
 
-
-class _Target(NamedTuple):
-    """The suggestion an imported decision is logged against."""
-
-    suggestion_id: int
-    label: str
-    confidence: float
-    taxonomy: Taxonomy
+    def add_decision(
+        self,
+        *,
+        item: ReviewItem,
+        reviewer: str,
+        action: Action,
+        label: str | None = None,
+        decided_at: str | None = None,
+    ) -> object: ...
 
 
 def is_annotations_file(path: Path) -> bool:
@@ -188,9 +177,9 @@ def build_annotation(
             line,
             f"{field_prefix}label",
             label,
-            f"not a label of taxonomy {taxonomy.version!r}, which item {item_id!r} is checked "
-            "against; fix the label, or add it to the taxonomy under a new version and import "
-            "the item with that version",
+            f"not a label of taxonomy {taxonomy.version!r}, the taxonomy of item {item_id!r}; "
+            "fix the label, or add it to a new taxonomy version and import the item again with "
+            "that version",
         )
 
     normalised: str | None = None
@@ -271,12 +260,13 @@ def parse_annotation_list(
         )
         if isinstance(result, Problem):
             return result
-        if result.reviewer in first_index:
+        earlier = first_index.get(result.reviewer)
+        if earlier is not None:
             return Problem(
                 line,
                 f"{prefix}reviewer",
                 result.reviewer,
-                f"this reviewer already labels the item in annotations[{first_index[result.reviewer]}]; "
+                f"this reviewer already labels the item in annotations[{earlier}]; "
                 "give one label per reviewer",
             )
         first_index[result.reviewer] = index
@@ -288,10 +278,10 @@ def read_annotations(path: str | Path, items: ItemLookup) -> AnnotationsFile:
     """Check every row of an annotations CSV file against the items in the store.
 
     Raises InputFileError listing the first problems when the header is not `item_id`,
-    `reviewer`, `label` and optionally `decided_at`, or a row names an unknown item, a label
-    outside the item's taxonomy, an empty reviewer or an invalid time, or repeats the item and
-    reviewer of an earlier row. Also raises it for a file that is missing, empty, not UTF-8 or
-    holds no rows.
+    `reviewer`, `label` and optionally `decided_at`. A row is a problem when it names an
+    unknown item, a label outside the item's taxonomy, an empty reviewer or an invalid time, or
+    repeats the item and reviewer of an earlier row. A file that is missing, empty, not UTF-8
+    or without rows raises InputFileError too.
     """
     path = Path(path)
     problems: list[Problem] = []
@@ -321,7 +311,9 @@ def read_annotations(path: str | Path, items: ItemLookup) -> AnnotationsFile:
     if total_problems:
         raise InputFileError(path, problems, total_problems)
     if not annotations:
-        raise InputFileError(path, [Problem(0, "", None, "the file holds no annotations")])
+        raise InputFileError(
+            path, [Problem(0, "", None, "the file contains no annotations below its header")]
+        )
     return AnnotationsFile(path=path, annotations=tuple(annotations))
 
 
@@ -339,9 +331,7 @@ class _TaxonomyLookup:
         return self._taxonomies[item_id]
 
 
-def _parse_csv(
-    text: str, taxonomy_of: _TaxonomyLookup
-) -> Iterator[Annotation | Problem]:
+def _parse_csv(text: str, taxonomy_of: _TaxonomyLookup) -> Iterator[Annotation | Problem]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -423,43 +413,40 @@ def add_annotations(
     """Log checked annotations as decisions in one transaction, then update their items' queue.
 
     Decisions are logged in order of `decided_at`, those without it last with the import time,
-    ties in file order. A decision's duration is 0 ms because nobody timed it. An annotation is
-    skipped when the store already has an accept or overturn of the item by the same reviewer
-    with the same label that no retract event takes back. `path` names the file in errors.
+    ties in file order. A decision's duration is 0 ms because the time spent is unknown. An
+    annotation is skipped when the store already has an accept or overturn of the item by the
+    same reviewer with the same label that no retract event takes back. `path` names the file
+    in errors.
 
     Raises InputFileError, and writes nothing, when an item is missing from the store or its
     current taxonomy lacks the label, which can happen if the store changed after the check.
     """
     now = utc_now()
     ordered = sorted(annotations, key=lambda annotation: annotation.decided_at or now)
-    targets: dict[str, _Target] = {}
-    touched: dict[str, None] = {}
+    items: dict[str, ReviewItem] = {}
     reviewers: set[str] = set()
     already_present = 0
 
     with store.transaction():
         for annotation in ordered:
-            target = targets.get(annotation.item_id)
-            if target is None:
-                target = _target(store, annotation, path)
-                targets[annotation.item_id] = target
-            _check_label(target, annotation, path)
+            item = items.get(annotation.item_id)
+            if item is None:
+                item = items[annotation.item_id] = _item(store, annotation, path)
+            _check_label(item.taxonomy, annotation, path)
 
-            present = store.conn.execute(
-                _LABEL_PRESENT, (annotation.item_id, annotation.reviewer, annotation.label)
-            ).fetchone()
-            if present is not None:
+            if store.has_label(annotation.item_id, annotation.reviewer, annotation.label):
                 already_present += 1
                 continue
 
-            _insert_decision(store.conn, annotation, target, annotation.decided_at or now)
-            touched[annotation.item_id] = None
+            is_suggestion = annotation.label == item.suggestion.label
+            store.add_decision(
+                item=item,
+                reviewer=annotation.reviewer,
+                action=Action.ACCEPT if is_suggestion else Action.OVERTURN,
+                label=annotation.label,
+                decided_at=annotation.decided_at or now,
+            )
             reviewers.add(annotation.reviewer)
-
-        # NOTE: Store._update_queue is private. It is called here because the store has no
-        # public way to log a decision with a given time, and the io layer may not import it.
-        for item_id in touched:
-            store._update_queue(item_id)
 
     added = len(ordered) - already_present
     logger.info(
@@ -469,12 +456,10 @@ def add_annotations(
         len(reviewers),
         already_present,
     )
-    return AnnotationSummary(
-        added=added, reviewers=len(reviewers), already_present=already_present
-    )
+    return AnnotationSummary(added=added, reviewers=len(reviewers), already_present=already_present)
 
 
-def _target(store: DecisionLog, annotation: Annotation, path: Path) -> _Target:
+def _item(store: DecisionLog, annotation: Annotation, path: Path) -> ReviewItem:
     item = store.review_item(annotation.item_id)
     if item is None:
         raise InputFileError(
@@ -489,16 +474,11 @@ def _target(store: DecisionLog, annotation: Annotation, path: Path) -> _Target:
                 )
             ],
         )
-    return _Target(
-        suggestion_id=item.suggestion_id,
-        label=item.suggestion.label,
-        confidence=item.suggestion.confidence,
-        taxonomy=item.taxonomy,
-    )
+    return item
 
 
-def _check_label(target: _Target, annotation: Annotation, path: Path) -> None:
-    if annotation.label in target.taxonomy:
+def _check_label(taxonomy: Taxonomy, annotation: Annotation, path: Path) -> None:
+    if annotation.label in taxonomy:
         return
     raise InputFileError(
         path,
@@ -507,35 +487,9 @@ def _check_label(target: _Target, annotation: Annotation, path: Path) -> None:
                 annotation.line,
                 f"{annotation.field_prefix}label",
                 annotation.label,
-                f"not a label of taxonomy {target.taxonomy.version!r}, which item "
+                f"not a label of taxonomy {taxonomy.version!r}, which item "
                 f"{annotation.item_id!r} now uses; the store changed after the file was "
                 "checked, so fix the label and import the file again",
             )
         ],
-    )
-
-
-def _insert_decision(
-    conn: sqlite3.Connection, annotation: Annotation, target: _Target, decided_at: str
-) -> None:
-    # The columns and values Store.add_decision writes, except for the given time and a
-    # duration of 0 ms.
-    action = Action.ACCEPT if annotation.label == target.label else Action.OVERTURN
-    conn.execute(
-        "INSERT INTO decisions (item_id, reviewer, action, label, suggestion_id, "
-        "model_label, model_confidence, decided_at, duration_ms, note, adjudication) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            annotation.item_id,
-            annotation.reviewer,
-            action.value,
-            annotation.label,
-            target.suggestion_id,
-            target.label,
-            target.confidence,
-            decided_at,
-            0,
-            "",
-            0,
-        ),
     )

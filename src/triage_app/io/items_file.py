@@ -2,6 +2,7 @@
 
 A file is checked whole before anything is written, so a file with one invalid line imports
 nothing. The check and the import parse the file twice instead of holding every item in memory.
+The annotations that JSONL items carry are small, so the check keeps them.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from pathlib import Path
 from triage_app.domain.item import NewItem
 from triage_app.domain.suggestion import Suggestion, distribution_problem
 from triage_app.domain.taxonomy import Taxonomy
+from triage_app.io.annotations_file import Annotation, parse_annotation_list
 from triage_app.io.problems import MAX_REPORTED, InputFileError, Problem, read_text
 
-JSONL_FIELDS = ("id", "text", "suggestion", "escalation_reason", "priority", "meta")
+JSONL_FIELDS = (
+    "id", "text", "suggestion", "escalation_reason", "priority", "meta", "annotations",
+)  # fmt: skip
 SUGGESTION_FIELDS = ("label", "distribution", "rationale", "model", "method", "taxonomy_version")
 CSV_REQUIRED = ("id", "text", "label", "distribution")
 CSV_OPTIONAL = (
@@ -34,32 +38,42 @@ class _Invalid(Exception):
 
 @dataclass(frozen=True)
 class ItemsFile:
-    """A checked item file; iterating it parses the file again and yields its items."""
+    """A checked item file; iterating it parses the file again and yields its items.
+
+    `annotations` are the checked labels that JSONL items carry, in file order, to log as
+    decisions once the items are in the store.
+    """
 
     path: Path
     taxonomy: Taxonomy
     count: int
+    annotations: tuple[Annotation, ...] = ()
 
     def __iter__(self) -> Iterator[NewItem]:
         for result in _parse(self.path, self.taxonomy):
             if isinstance(result, Problem):
                 raise InputFileError(self.path, [result])
-            yield result
+            if isinstance(result, NewItem):
+                yield result
 
 
 def read_items(path: str | Path, taxonomy: Taxonomy) -> ItemsFile:
     """Check every item in a JSONL or CSV file against `taxonomy`.
 
-    Raises InputFileError listing the first problems when any item is invalid, the file is
-    empty, not UTF-8, or two items share an id.
+    Raises InputFileError listing the first problems when any item or annotation is invalid,
+    the file is empty, not UTF-8, or two items share an id.
     """
     path = Path(path)
     problems: list[Problem] = []
     total_problems = 0
     first_line: dict[str, int] = {}
     count = 0
+    annotations: list[Annotation] = []
 
     for result in _parse(path, taxonomy):
+        if isinstance(result, Annotation):
+            annotations.append(result)
+            continue
         if isinstance(result, Problem):
             total_problems += 1
             if len(problems) < MAX_REPORTED:
@@ -86,10 +100,11 @@ def read_items(path: str | Path, taxonomy: Taxonomy) -> ItemsFile:
         raise InputFileError(path, problems, total_problems)
     if count == 0:
         raise InputFileError(path, [Problem(0, "", None, "the file holds no items")])
-    return ItemsFile(path=path, taxonomy=taxonomy, count=count)
+    return ItemsFile(path=path, taxonomy=taxonomy, count=count, annotations=tuple(annotations))
 
 
-def _parse(path: Path, taxonomy: Taxonomy) -> Iterator[NewItem | Problem]:
+def _parse(path: Path, taxonomy: Taxonomy) -> Iterator[NewItem | Annotation | Problem]:
+    # A JSONL item is followed by its annotations, if it has any.
     text = read_text(path)
     if path.suffix.lower() == ".csv":
         yield from _parse_csv(text, taxonomy)
@@ -102,7 +117,7 @@ def _parse(path: Path, taxonomy: Taxonomy) -> Iterator[NewItem | Problem]:
         )
 
 
-def _parse_jsonl(text: str, taxonomy: Taxonomy) -> Iterator[NewItem | Problem]:
+def _parse_jsonl(text: str, taxonomy: Taxonomy) -> Iterator[NewItem | Annotation | Problem]:
     # str.splitlines would also break at U+2028, U+2029 and U+0085, which JSON allows unescaped
     # inside strings; JSONL separates records with newlines only.
     for number, line in enumerate(text.split("\n"), start=1):
@@ -145,9 +160,18 @@ def _parse_jsonl(text: str, taxonomy: Taxonomy) -> Iterator[NewItem | Problem]:
                         f"unknown field; expected {', '.join(SUGGESTION_FIELDS)}",
                     )
                 )
-            yield _item(number, {**record, **_prefixed(suggestion)}, taxonomy, "suggestion.")
+            item = _item(number, {**record, **_prefixed(suggestion)}, taxonomy, "suggestion.")
+            annotations = parse_annotation_list(
+                number, item.id, record.get("annotations"), taxonomy
+            )
+            if isinstance(annotations, Problem):
+                raise _Invalid(annotations)
         except _Invalid as invalid:
             yield invalid.problem
+            continue
+
+        yield item
+        yield from annotations
 
 
 def _prefixed(suggestion: Mapping[str, object]) -> dict[str, object]:

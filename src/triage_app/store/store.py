@@ -490,12 +490,14 @@ class Store:
         duration_ms: int = 0,
         note: str = "",
         adjudication: bool = False,
+        decided_at: str | None = None,
     ) -> Decision:
         """Log an accept, overturn or skip of `item` and update the queue, in one transaction.
 
         For accept the label is the suggestion; for overturn `label` is required and must be a
         label of the item's taxonomy other than the suggestion. An adjudication is a lead's
-        final label where reviewers disagreed; it ends the item's review.
+        final label where reviewers disagreed; it ends the item's review. `decided_at` (UTC,
+        ISO 8601 with milliseconds) defaults to now; imports of earlier labels give theirs.
         """
         suggestion = item.suggestion
         if action is Action.ACCEPT:
@@ -513,7 +515,7 @@ class Store:
         else:
             raise StoreError(f"use retract_last to log a retract, not add_decision({action})")
 
-        decided_at = utc_now()
+        decided_at = decided_at or utc_now()
         with self.transaction():
             cursor = self.conn.execute(
                 "INSERT INTO decisions (item_id, reviewer, action, label, suggestion_id, "
@@ -602,6 +604,15 @@ class Store:
             "UPDATE queue SET pending = (? < required AND NOT ?), skip_round = ? WHERE item_id = ?",
             (reviewers, adjudicated, skip_round, item_id),
         )
+
+    def has_label(self, item_id: str, reviewer: str, label: str) -> bool:
+        """Whether the reviewer's accept or overturn to `label` on the item is in force."""
+        row = self.conn.execute(
+            "SELECT 1 FROM decisions d WHERE item_id = ? AND reviewer = ? AND label = ? "
+            f"AND action IN ('accept', 'overturn') AND {_NOT_RETRACTED} LIMIT 1",
+            (item_id, reviewer, label),
+        ).fetchone()
+        return row is not None
 
     def reviewer_labels(self, item_id: str) -> dict[str, str]:
         """Return each reviewer's label in force on the item, adjudications left out."""
