@@ -13,8 +13,7 @@ from pathlib import Path
 import platformdirs
 
 from triage_app import __version__
-from triage_app.domain.calibration import DEFAULT_BINS
-from triage_app.domain.report import DEFAULT_RECENT
+from triage_app.domain.report_options import DEFAULT_BINS, DEFAULT_RECENT
 from triage_app.io.export import FORMATS, write_decisions
 from triage_app.io.items_file import read_items
 from triage_app.io.problems import InputFileError
@@ -92,12 +91,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     importer = commands.add_parser(
         "import",
-        help="import items from a JSONL or CSV file",
+        help="import items, or reviewers' earlier labels, from a JSONL or CSV file",
         description="Import items with their suggestions. The whole file is checked first; "
         "a file with any invalid line imports nothing. Ids already in the store are not "
-        "added twice.",
+        "added twice. A CSV file with the columns item_id, reviewer, label and optionally "
+        "decided_at contains labels that reviewers gave items already in the store; each row "
+        "is logged as that reviewer's decision, once.",
     )
-    importer.add_argument("file", type=Path, metavar="FILE", help="items file, .jsonl or .csv")
+    importer.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="items file, .jsonl or .csv, or annotations file, .csv",
+    )
     _add_db_option(importer)
     importer.add_argument(
         "--taxonomy",
@@ -196,6 +202,46 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="file to write, replaced if it exists; - writes to standard output",
     )
+
+    bundler = commands.add_parser(
+        "bundle",
+        help="write the store's decisions to one file for a team lead to merge",
+        description="Write every decision event of the store (accept, overturn, skip, "
+        "retract, by every reviewer), with the items, suggestions and taxonomy versions they "
+        "refer to, to one file that `triage-app merge` reads. The file contains item texts.",
+    )
+    _add_db_option(bundler, creates=False)
+    bundler.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="bundle file to write, replaced if it exists",
+    )
+    bundler.add_argument(
+        "--reviewer",
+        dest="bundle_reviewer",
+        metavar="NAME",
+        help="only this reviewer's decisions (default: every reviewer's)",
+    )
+
+    merger = commands.add_parser(
+        "merge",
+        help="merge bundles into a team store",
+        description="Add the decisions of each bundle that the store does not contain yet, "
+        "with their items, suggestions and taxonomy versions. Each bundle is merged in one "
+        "transaction; merging a bundle again adds nothing. A new store takes the project id "
+        "of the first bundle.",
+    )
+    merger.add_argument(
+        "files",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="bundle files written by `triage-app bundle`",
+    )
+    _add_db_option(merger)
     return parser
 
 
@@ -237,6 +283,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _project(db, args)
         if args.command == "export":
             return _export(db, args.output, args.format)
+        if args.command == "bundle":
+            return _bundle(db, args.output, reviewer=args.bundle_reviewer)
+        if args.command == "merge":
+            return _merge(db, args.files)
         return _open_window(db, reviewer=args.reviewer)
     except (InputFileError, StoreError) as error:
         print(f"triage-app: {error}", file=sys.stderr)
@@ -271,6 +321,32 @@ def _demo(db: Path, *, reviewer: str | None, window: bool) -> int:
 
 
 def _import(db: Path, path: Path, taxonomy_path: Path | None) -> int:
+    from triage_app.io.annotations_file import (
+        add_annotations,
+        is_annotations_file,
+        read_annotations,
+    )
+
+    if is_annotations_file(path):
+        if taxonomy_path is not None:
+            raise StoreError(
+                f"{path} is an annotations file, and each of its labels is checked against "
+                "the taxonomy of its item; import it without --taxonomy"
+            )
+        if not db.exists():
+            raise StoreError(
+                f"store {db} not found; annotations label items already in a store, so import "
+                "the items first or pass the store with --db PATH"
+            )
+        with Store(db) as store:
+            annotations = read_annotations(path, store)
+            logged = add_annotations(store, annotations.annotations, path=path)
+        print(
+            f"Imported {path}: {logged.added} decisions by {logged.reviewers} reviewers, "
+            f"{logged.already_present} already present."
+        )
+        return 0
+
     # Check the files before the store is opened, so a failed import creates no store.
     if taxonomy_path is not None:
         taxonomy = read_taxonomy(taxonomy_path)
@@ -294,11 +370,19 @@ def _import(db: Path, path: Path, taxonomy_path: Path | None) -> int:
         with store.transaction():
             store.add_taxonomy(taxonomy)
             summary = store.add_items(items)
+            logged = None
+            if items.annotations:
+                logged = add_annotations(store, items.annotations, path=path)
 
     print(
         f"Imported {path}: {summary.added} new items, {summary.resuggested} new suggestions for "
         f"known items, {summary.unchanged} unchanged (taxonomy {taxonomy.version})."
     )
+    if logged is not None:
+        print(
+            f"Annotations: {logged.added} decisions by {logged.reviewers} reviewers, "
+            f"{logged.already_present} already present."
+        )
     return 0
 
 
@@ -377,6 +461,53 @@ def _project(db: Path, args: argparse.Namespace) -> int:
             f"each; this store reviews part {overlap.part} of {overlap.parts} of the others"
         )
         print(f"Queue:    {counts.pending} of {counts.total} items pending")
+    return 0
+
+
+def _bundle(db: Path, output: Path, *, reviewer: str | None) -> int:
+    from triage_app.store.bundle import write_bundle
+
+    if not db.exists():
+        raise StoreError(f"store {db} not found; pass the store with --db PATH")
+    if not output.parent.is_dir():
+        raise StoreError(
+            f"cannot write {output}: folder {output.parent} not found; create it first"
+        )
+    if output.exists() and output.resolve() == db.resolve():
+        raise StoreError(f"cannot write the bundle to {output}, the store itself; name a new file")
+
+    with Store(db) as store:
+        summary = write_bundle(store, output, reviewer=reviewer)
+    by = f"by {reviewer}" if reviewer else f"by {summary.reviewers} reviewers"
+    print(
+        f"Wrote bundle {output}: {summary.decisions} decision events {by}, {summary.items} "
+        f"items, {summary.suggestions} suggestions, {summary.taxonomy_versions} taxonomy "
+        f"versions (project {summary.project_id}, store id {summary.store_id})."
+    )
+    return 0
+
+
+def _merge(db: Path, files: list[Path]) -> int:
+    from triage_app.store.bundle import merge_bundle, read_bundle_header
+
+    # Check every file before the store is opened, so a wrong name creates no store.
+    for path in files:
+        read_bundle_header(path)
+
+    created = not db.exists()
+    _prepare_folder(db)
+    with Store(db) as store:
+        if created:
+            print(f"Created store {db}.")
+        for path in files:
+            summary = merge_bundle(store, path)
+            if summary.project_adopted:
+                print(f"Store {db} now belongs to project {summary.project_id}.")
+            print(
+                f"Merged {path}: {summary.decisions_added} decisions added, "
+                f"{summary.decisions_present} already present, {summary.items_added} items "
+                "added."
+            )
     return 0
 
 
