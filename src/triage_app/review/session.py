@@ -182,14 +182,19 @@ class AdjudicationSession(ReviewSession):
 
     adjudicating = True
 
-    def _counts(self) -> tuple[int, int]:
+    def __init__(
+        self, store: Store, reviewer: str, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        # Items the lead skipped, oldest first; they come back after the others.
         self._skipped: list[str] = []
+        super().__init__(store, reviewer, clock=clock)
+
+    def _counts(self) -> tuple[int, int]:
         queue = self.store.disagreements()
         return len(queue), len(queue)
 
     def _next_item(self) -> ReviewItem | None:
         queue = self.store.disagreements()
-        # Skipped items come back after the others, in the order they were skipped.
         waiting = set(queue)
         skipped = [item_id for item_id in self._skipped if item_id in waiting]
         skipped_set = set(skipped)
