@@ -27,6 +27,7 @@ from triage_app.ui.theme import PALETTE
 SECONDS_PER_DAY = 86_400
 WORST_CLASSES_SHOWN = 15
 CONFUSED_LABELS_SHOWN = 12
+CONFUSED_PAIRS_LISTED = 200
 OVERTURN_COLOUR = "#cf222e"
 SERIES_COLOURS = ("#0969da", "#8250df", PALETTE["accent"])
 
@@ -64,11 +65,17 @@ def _table(headers: tuple[str, ...] | list[str]) -> QTableWidget:
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.verticalHeader().setVisible(False)
+    # Sized once after each fill by _fit_columns: ResizeToContents would measure every column
+    # again on every cell set, which took minutes for thousands of rows.
     header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(True)
     table.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
     return table
+
+
+def _fit_columns(table: QTableWidget) -> None:
+    table.resizeColumnsToContents()
 
 
 class OverturnChart(QWidget):
@@ -195,6 +202,7 @@ class ClassScoresChart(QWidget):
             self.table.setItem(row, 5, NumberItem(scores.predicted, str(scores.predicted)))
         self.table.setSortingEnabled(True)
         self.table.sortItems(3, Qt.SortOrder.AscendingOrder)
+        _fit_columns(self.table)
         self._apply_filter(self.filter.text())
 
     def _apply_filter(self, text: str) -> None:
@@ -260,12 +268,14 @@ class ConfusionChart(QWidget):
         self.plot.getAxis("bottom").setTicks([bottom])
         self.plot.setRange(xRange=(0, len(names)), yRange=(0, len(names)), padding=0)
 
-        pairs = classification.confused_pairs
+        # The table lists the most confused pairs; the CSV has all of them.
+        pairs = classification.confused_pairs[:CONFUSED_PAIRS_LISTED]
         self.pairs.setRowCount(len(pairs))
         for row, pair in enumerate(pairs):
             self.pairs.setItem(row, 0, QTableWidgetItem(pair.human))
             self.pairs.setItem(row, 1, QTableWidgetItem(pair.model))
             self.pairs.setItem(row, 2, NumberItem(pair.count, str(pair.count)))
+        _fit_columns(self.pairs)
 
     @staticmethod
     def csv_rows(report: Report) -> list[list[object]]:
@@ -407,6 +417,7 @@ class PaceTable(QWidget):
                 row, 5, NumberItem(median_s, "" if median_s is None else f"{median_s:.1f}")
             )
         self.table.setSortingEnabled(True)
+        _fit_columns(self.table)
 
     @staticmethod
     def csv_rows(report: Report) -> list[list[object]]:
@@ -485,6 +496,7 @@ class AgreementView(QWidget):
             self.labels.setItem(row, 1, NumberItem(entry.ratings, str(entry.ratings)))
             value = entry.specific_agreement
             self.labels.setItem(row, 2, NumberItem(value, _share(value)))
+        _fit_columns(self.labels)
 
     def _show_pairs(self, report: Report) -> None:
         pairs = report.agreement.pairs
@@ -531,6 +543,7 @@ class AgreementView(QWidget):
             self.reviewers.setItem(row, 2, NumberItem(per_hour, _value(per_hour, 0)))
             median = None if pace.median_ms is None else pace.median_ms / 1000
             self.reviewers.setItem(row, 3, NumberItem(median, _value(median, 1)))
+        _fit_columns(self.reviewers)
 
     @staticmethod
     def csv_rows(report: Report) -> list[list[object]]:
