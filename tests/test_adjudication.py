@@ -129,3 +129,28 @@ def test_agreement_panel_warns_when_low(qtbot, team_store):
     assert view.reviewers.item(0, 0).text() == "team"
     window.dashboard.wait_for_work()
     store.close()
+
+
+def test_parts_split_other_items_between_stores(tmp_path):
+    first = build_store(tmp_path / "first.db")
+    second = build_store(tmp_path / "second.db")
+    pending = {}
+    for path, part in ((first, 1), (second, 2)):
+        with Store(path) as store:
+            store.set_project_id("split-test")
+            store.set_overlap(Overlap(share=0.0, reviewers=2, part=part, parts=2))
+            pending[part] = {
+                row[0] for row in store.conn.execute("SELECT item_id FROM queue WHERE pending = 1")
+            }
+            # A decision and its undo keep an item outside the part out of the queue.
+            session = ReviewSession(store, f"reviewer{part}")
+            if session.current is not None:
+                session.accept()
+                session.undo()
+            after = {
+                row[0] for row in store.conn.execute("SELECT item_id FROM queue WHERE pending = 1")
+            }
+            assert after == pending[part]
+
+    assert pending[1] | pending[2] == {"t1", "t2", "t3", "t4", "t5", "t6"}
+    assert pending[1].isdisjoint(pending[2])

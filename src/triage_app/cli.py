@@ -478,9 +478,9 @@ def _bundle(db: Path, output: Path, *, reviewer: str | None) -> int:
 
     with Store(db) as store:
         summary = write_bundle(store, output, reviewer=reviewer)
-    by = f"by {reviewer}" if reviewer else f"by {summary.reviewers} reviewers"
+    authors = reviewer if reviewer else f"{summary.reviewers} reviewers"
     print(
-        f"Wrote bundle {output}: {summary.decisions} decision events {by}, {summary.items} "
+        f"Wrote bundle {output}: {summary.decisions} decision events by {authors}, {summary.items} "
         f"items, {summary.suggestions} suggestions, {summary.taxonomy_versions} taxonomy "
         f"versions (project {summary.project_id}, store id {summary.store_id})."
     )

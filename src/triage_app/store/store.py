@@ -601,7 +601,8 @@ class Store:
         ).fetchone()
         skip_round = last[0] if last is not None and last[1] == Action.SKIP.value else 0
         self.conn.execute(
-            "UPDATE queue SET pending = (? < required AND NOT ?), skip_round = ? WHERE item_id = ?",
+            "UPDATE queue SET pending = (in_part AND ? < required AND NOT ?), skip_round = ? "
+            "WHERE item_id = ?",
             (reviewers, adjudicated, skip_round, item_id),
         )
 
