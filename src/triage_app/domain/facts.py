@@ -28,8 +28,9 @@ def day_from_number(number: int) -> date:
 class DecisionFacts:
     """Effective labelling decisions as parallel columns.
 
-    `item` is an integer per item id, `reviewer`, `model_label`, `human_label` and
-    `taxonomy_version` index `reviewers`, `labels` and `versions`; `day` is the UTC day of
+    `item` is a non-negative integer per item (its rowid); `reviewer`, `model_label`,
+    `human_label` and `taxonomy_version` index `reviewers`, `labels` and `versions`; `day` is
+    the UTC day of
     the decision (see `day_number`), `confidence` the model's probability of its label, and
     `adjudication` is 1 for a lead's final label where reviewers disagreed.
     """
@@ -68,11 +69,10 @@ class DecisionFacts:
         """Keep each item's latest decision, which sets its human label."""
         if len(self) == 0:
             return self
-        # np.unique returns the first occurrence, so look at the rows newest first.
-        newest_first = self.item[::-1]
-        _, first = np.unique(newest_first, return_index=True)
-        keep = np.sort(len(self) - 1 - first)
-        return self.rows(keep)
+        # Rows are oldest first, so an item's latest row is its largest row number.
+        last = np.full(int(self.item.max()) + 1, -1, dtype=np.int64)
+        np.maximum.at(last, self.item, np.arange(len(self), dtype=np.int64))
+        return self.rows(np.sort(last[last >= 0]))
 
     @classmethod
     def empty(cls, labels: tuple[str, ...] = ()) -> DecisionFacts:

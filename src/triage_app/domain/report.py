@@ -197,6 +197,11 @@ def reviewer_ratings(facts: DecisionFacts) -> dict[str, dict[str, str]]:
     facts = facts.rows(facts.adjudication == 0)
     if len(facts) == 0:
         return {}
+    # Most items have one decision; keep only rows of items with several before the sorting.
+    per_item = np.bincount(facts.item)
+    facts = facts.rows(per_item[facts.item] >= 2)
+    if len(facts) == 0:
+        return {}
     # Keep each (item, reviewer) pair's latest row: scan newest first, keep first occurrences.
     pair = facts.item * max(len(facts.reviewers), 1) + facts.reviewer
     _, first = np.unique(pair[::-1], return_index=True)
