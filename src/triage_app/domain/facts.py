@@ -30,9 +30,8 @@ class DecisionFacts:
 
     `item` is a non-negative integer per item (its rowid); `reviewer`, `model_label`,
     `human_label` and `taxonomy_version` index `reviewers`, `labels` and `versions`; `day` is
-    the UTC day of
-    the decision (see `day_number`), `confidence` the model's probability of its label, and
-    `adjudication` is 1 for a lead's final label where reviewers disagreed.
+    the UTC day of the decision (see `day_number`), `confidence` the model's probability of
+    its label, and `adjudication` is 1 for a lead's final label where reviewers disagreed.
     """
 
     decision_id: np.ndarray
