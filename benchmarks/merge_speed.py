@@ -22,12 +22,10 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import random
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -35,6 +33,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
+from machine import base_facts
 from synthetic_store import generate_items, taxonomy
 
 from triage_app.store.bundle import BUNDLE_FORMAT_VERSION, MergeSummary, merge_bundle, write_bundle
@@ -334,68 +333,8 @@ def remove_store(path: Path) -> None:
 
 
 def machine_facts() -> dict[str, str]:
-    """Collect the CPU, cores, memory, OS and versions the figures depend on."""
-    return {
-        "CPU": _cpuinfo_model(),
-        "cores": f"{os.cpu_count()} logical, {len(os.sched_getaffinity(0))} usable by this process",
-        "memory": _meminfo_total(),
-        "OS": f"{_os_release()}, Linux {platform.release()}",
-        "Python": f"{platform.python_version()} ({platform.python_implementation()})",
-        "SQLite": sqlite3.sqlite_version,
-        "code": _code_version(),
-    }
-
-
-def _code_version() -> str:
-    """Return the commit of the checkout under test, noting uncommitted changes in src/."""
-    root = BENCHMARKS_DIR.parent
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        changes = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return f"commit {commit}" + (", with uncommitted changes in src/" if changes else "")
-
-
-def _cpuinfo_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _meminfo_total() -> str:
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemTotal:"):
-                    return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        pass
-    return "unknown"
-
-
-def _os_release() -> str:
-    try:
-        return platform.freedesktop_os_release().get("PRETTY_NAME", "Linux")
-    except OSError:
-        return platform.system()
+    """Collect the machine facts the merge figures depend on."""
+    return base_facts()
 
 
 if __name__ == "__main__":

@@ -25,8 +25,6 @@ import datetime
 import json
 import math
 import os
-import platform
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -39,6 +37,7 @@ from typing import IO
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import synthetic_store
+from machine import base_facts
 from review_child import FIRST_ITEM_MARKER, RESULT_MARKER
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent
@@ -231,70 +230,12 @@ def machine_facts() -> dict[str, str]:
     from PySide6.QtCore import qVersion
 
     return {
-        "CPU": _cpuinfo_model(),
-        "cores": f"{os.cpu_count()} logical, {len(os.sched_getaffinity(0))} usable by this process",
-        "memory": _meminfo_total(),
-        "OS": f"{_os_release()}, Linux {platform.release()}",
-        "Python": f"{platform.python_version()} ({platform.python_implementation()})",
+        **base_facts(),
         "PySide6": f"{PySide6.__version__} (Qt {qVersion()})",
         "pyqtgraph": pyqtgraph.__version__,
         "numpy": numpy.__version__,
-        "SQLite": sqlite3.sqlite_version,
         "Qt platform": os.environ["QT_QPA_PLATFORM"],
-        "code": _code_version(),
     }
-
-
-def _code_version() -> str:
-    """Return the commit of the checkout under test, noting uncommitted changes in src/."""
-    root = BENCHMARKS_DIR.parent
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        changes = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return f"commit {commit}" + (", with uncommitted changes in src/" if changes else "")
-
-
-def _cpuinfo_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _meminfo_total() -> str:
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemTotal:"):
-                    return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        pass
-    return "unknown"
-
-
-def _os_release() -> str:
-    try:
-        return platform.freedesktop_os_release().get("PRETTY_NAME", "Linux")
-    except OSError:
-        return platform.system()
 
 
 def _ensure_store(out_dir: Path, items: int, min_pending: int) -> dict:
