@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
@@ -114,8 +114,10 @@ def test_reviewer_filter_matches_cli(qtbot, window, store_path):
 
 def test_date_filter_outside_decisions_explains(qtbot, window):
     open_dashboard(qtbot, window)
+    until = window.dashboard.until
     with qtbot.waitSignal(window.dashboard.report_shown, timeout=10_000) as shown:
-        window.dashboard.until.setDate(QDate(2001, 1, 1))
+        qtbot.keyClicks(until, "2001-01-01")
+        qtbot.keyClick(until, Qt.Key.Key_Return)
     assert shown.args[0].decisions == 0
     panel = window.dashboard.panels["reliability"]
     assert "No decisions match" in panel.explanation.text()

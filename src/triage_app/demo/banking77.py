@@ -32,6 +32,10 @@ HIGH_IMPACT_PRIORITY = 1
 # of the escalated messages stay in the queue.
 GOLD_REVIEWER = "banking77"
 PROJECT_ID = "banking77-demo"
+GOLD_ORIGIN = "banking77-gold-labels"
+# The data set's publication date stands in for the unknown time of its annotations; one fixed
+# time also makes the gold decisions of every demo store identical.
+GOLD_DECIDED_AT = "2020-03-10T00:00:00.000Z"
 GOLD_SHARE = 0.5
 GOLD_SEED = 77
 
@@ -143,7 +147,7 @@ def _escalation_reasons(label: str, confidence: float) -> list[str]:
 def _log_gold_decisions(store: Store, gold: dict[str, str]) -> int:
     """Log banking77's label of each item as the gold reviewer's decision, once per item.
 
-    The decisions carry the build time and a duration of 0 ms: nobody timed the original
+    The decisions carry a fixed time and a duration of 0 ms: nobody timed the original
     annotators, so the gold reviewer has no pace.
     """
     already = {
@@ -159,6 +163,16 @@ def _log_gold_decisions(store: Store, gold: dict[str, str]) -> int:
                 continue
             item = store.review_item(item_id)
             action = Action.ACCEPT if label == item.suggestion.label else Action.OVERTURN
-            store.add_decision(item=item, reviewer=GOLD_REVIEWER, action=action, label=label)
+            # Every demo store logs the same gold labels; one origin keeps them once when
+            # reviewers' demo stores are merged.
+            row = int(item_id.rsplit("-", 1)[1])
+            store.add_decision(
+                item=item,
+                reviewer=GOLD_REVIEWER,
+                action=action,
+                label=label,
+                decided_at=GOLD_DECIDED_AT,
+                origin=(GOLD_ORIGIN, row),
+            )
             logged += 1
     return logged

@@ -6,6 +6,7 @@ from triage_app.domain.rates import Rate
 from triage_app.domain.report import Report
 
 CONFUSED_PAIRS_SHOWN = 15
+LABELS_SHOWN = 15
 
 
 def _number(value: float | None, digits: int = 3) -> str:
@@ -99,8 +100,50 @@ def format_report(report: Report) -> str:
         ],
     )
 
+    lines += ["", f"Overturn rate by suggested label (highest {LABELS_SHOWN}):"]
+    by_label = sorted(
+        report.overturn_by_model_label.items(),
+        key=lambda entry: (-(entry[1].value or 0.0), entry[0]),
+    )
+    lines += _table(
+        ["suggested label", "overturn rate"],
+        [[label, _rate(value)] for label, value in by_label[:LABELS_SHOWN]],
+    )
+
+    lines += ["", *_agreement_lines(report)]
+
     lines += ["", "Overturn rate by day (UTC):"]
     lines += _table(
         ["day", "overturn rate"], [[d.day, _rate(d.rate)] for d in report.overturn_by_day]
     )
     return "\n".join(lines)
+
+
+def _agreement_lines(report: Report) -> list[str]:
+    agreement = report.agreement
+    if agreement.items == 0:
+        return ["Agreement: no item was labelled by two or more reviewers."]
+
+    def interval(values: tuple[float, float] | None) -> str:
+        return "" if values is None else f" (95% CI {values[0]:.3f} to {values[1]:.3f})"
+
+    lines = [
+        f"Agreement over {agreement.items} items labelled by two or more reviewers:",
+        f"  percent agreement {_number(agreement.percent)}",
+        f"  Fleiss' kappa {_number(agreement.fleiss_kappa)}"
+        f"{interval(agreement.fleiss_kappa_interval)} over {agreement.fleiss_items} items with "
+        f"{agreement.fleiss_raters} ratings each",
+        f"  Krippendorff's alpha {_number(agreement.krippendorff_alpha)}"
+        f"{interval(agreement.krippendorff_alpha_interval)}",
+        f"  Gwet's AC1 {_number(agreement.gwet_ac1)}",
+    ]
+    if agreement.low:
+        lines.append(
+            "  Reviewers agree on less than 80 % of shared items: fix the taxonomy before "
+            "trusting these labels."
+        )
+    lines += _table(
+        ["reviewer a", "reviewer b", "items", "agreement", "Cohen's kappa"],
+        [[p.a, p.b, str(p.n), _number(p.percent), _number(p.cohen_kappa)] for p in agreement.pairs],
+    )
+    return lines

@@ -491,6 +491,7 @@ class Store:
         note: str = "",
         adjudication: bool = False,
         decided_at: str | None = None,
+        origin: tuple[str, int] | None = None,
     ) -> Decision:
         """Log an accept, overturn or skip of `item` and update the queue, in one transaction.
 
@@ -498,6 +499,8 @@ class Store:
         label of the item's taxonomy other than the suggestion. An adjudication is a lead's
         final label where reviewers disagreed; it ends the item's review. `decided_at` (UTC,
         ISO 8601 with milliseconds) defaults to now; imports of earlier labels give theirs.
+        `origin` (source name, id there) names a decision that several stores log alike, such
+        as a data set's own label, so merging their bundles keeps it once.
         """
         suggestion = item.suggestion
         if action is Action.ACCEPT:
@@ -519,8 +522,8 @@ class Store:
         with self.transaction():
             cursor = self.conn.execute(
                 "INSERT INTO decisions (item_id, reviewer, action, label, suggestion_id, "
-                "model_label, model_confidence, decided_at, duration_ms, note, adjudication) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "model_label, model_confidence, decided_at, duration_ms, note, adjudication, "
+                "origin, origin_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     item.id,
                     reviewer,
@@ -533,6 +536,8 @@ class Store:
                     duration_ms,
                     note,
                     int(adjudication and action is not Action.SKIP),
+                    origin[0] if origin else None,
+                    origin[1] if origin else None,
                 ),
             )
             decision_id = int(cursor.lastrowid)

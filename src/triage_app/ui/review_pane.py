@@ -84,7 +84,7 @@ class QueueStatus(QWidget):
         pace = (
             "pace after 1 minute"
             if progress.items_per_hour is None
-            else f"{progress.items_per_hour:.0f} items/hour"
+            else f"{progress.items_per_hour:.0f} items/hour this session"
         )
         self.pace.setText(f"{progress.decided_this_session} this session  ·  {pace}")
 

@@ -303,11 +303,12 @@ class ReliabilityChart(QWidget):
         self.plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.02)
         self.plot.setLabel("bottom", "model confidence")
         self.plot.setLabel("left", "share the reviewer accepted")
-        self.plot.addItem(
-            pg.PlotDataItem(
-                [0, 1], [0, 1], pen=pg.mkPen(PALETTE["muted"], style=Qt.PenStyle.DashLine)
-            )
+        diagonal = pg.PlotDataItem(
+            [0, 1], [0, 1], pen=pg.mkPen(PALETTE["text"], width=2, style=Qt.PenStyle.DashLine)
         )
+        # Above the bars, so the line of perfect calibration shows where a bar falls short.
+        diagonal.setZValue(10)
+        self.plot.addItem(diagonal)
         self._bars = pg.BarGraphItem(x=[0], height=[0], width=0.09, brush=SERIES_COLOURS[0])
         self._means = pg.PlotDataItem(
             pen=None, symbol="d", symbolBrush=PALETTE["text"], symbolSize=7
@@ -352,13 +353,15 @@ class HistogramChart(QWidget):
         self.plot = _plot()
         self.plot.setLabel("bottom", "model confidence")
         self.plot.setLabel("left", "items")
-        self.plot.addLegend(offset=(10, 10))
-        self._accepted = pg.BarGraphItem(
-            x=[0], height=[0], width=0.04, brush=PALETTE["accent"], name="accepted"
+        # A legend inside the plot would cover the first bars; the title names the colours.
+        self.plot.setTitle(
+            f'<span style="color:{PALETTE["accent"]}">■</span> accepted  '
+            f'<span style="color:{OVERTURN_COLOUR}">■</span> overturned',
+            color=PALETTE["text"],
+            size="9pt",
         )
-        self._overturned = pg.BarGraphItem(
-            x=[0], height=[0], width=0.04, brush=OVERTURN_COLOUR, name="overturned"
-        )
+        self._accepted = pg.BarGraphItem(x=[0], height=[0], width=0.04, brush=PALETTE["accent"])
+        self._overturned = pg.BarGraphItem(x=[0], height=[0], width=0.04, brush=OVERTURN_COLOUR)
         self.plot.addItem(self._accepted)
         self.plot.addItem(self._overturned)
         layout = QVBoxLayout(self)
@@ -389,8 +392,8 @@ class HistogramChart(QWidget):
 class PaceTable(QWidget):
     """Each reviewer's decisions, overturn rate and pace."""
 
-    HEADERS = ("reviewer", "decisions", "overturn rate", "95% interval", "decisions/hour",
-               "median time (s)")  # fmt: skip
+    HEADERS = ("reviewer", "decisions", "overturn rate", "95% interval",
+               "decisions/hour of review time", "median time (s)")  # fmt: skip
 
     def __init__(self) -> None:
         super().__init__()
@@ -454,7 +457,9 @@ class AgreementView(QWidget):
         self._texts: list[pg.TextItem] = []
         self.plot.setTitle("Cohen's kappa per pair of reviewers", color=PALETTE["text"], size="9pt")
 
-        self.reviewers = _table(("reviewer", "overturn rate", "decisions/hour", "median time (s)"))
+        self.reviewers = _table(
+            ("reviewer", "overturn rate", "decisions/hour of review time", "median time (s)")
+        )
         self.labels = _table(("label", "ratings", "specific agreement"))
 
         row = QHBoxLayout()
@@ -565,11 +570,12 @@ class AgreementView(QWidget):
 
 def _team_pace(report: Report) -> Pace:
     decisions = sum(p.decisions for p in report.pace.values())
-    hours = [
-        p.decisions / p.decisions_per_hour for p in report.pace.values() if p.decisions_per_hour
-    ]
-    per_hour = decisions / sum(hours) if hours else None
-    medians = [p.median_ms for p in report.pace.values() if p.median_ms is not None]
+    # Reviewers without timed decisions (imported labels) have no pace; leave them out of the
+    # team's, or their decisions would count as taking no time.
+    timed = [p for p in report.pace.values() if p.decisions_per_hour]
+    hours = sum(p.decisions / p.decisions_per_hour for p in timed)
+    per_hour = sum(p.decisions for p in timed) / hours if hours else None
+    medians = [p.median_ms for p in timed if p.median_ms is not None]
     # The team's median is the median of reviewers' medians: one fast reviewer with many
     # decisions should not stand for the team.
     return Pace(

@@ -7,12 +7,12 @@ import logging
 from datetime import date, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QGridLayout,
     QHBoxLayout,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -41,7 +41,6 @@ logger = logging.getLogger(__name__)
 ANY = "any"
 # New decisions arrive every few seconds while someone reviews; one refresh per pause is enough.
 REFRESH_DELAY_MS = 1500
-NO_DATE = QDate(2000, 1, 1)
 
 
 class DashboardPane(QWidget):
@@ -67,8 +66,6 @@ class DashboardPane(QWidget):
             combo.addItem(ANY)
             combo.currentIndexChanged.connect(self._filter_changed)
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        for edit in (self.since, self.until):
-            edit.dateChanged.connect(self._filter_changed)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
         self.status = PlainLabel(wrap=False)
@@ -136,13 +133,13 @@ class DashboardPane(QWidget):
         layout.addLayout(bar)
         layout.addWidget(scroll, 1)
 
-    def _date_edit(self) -> QDateEdit:
-        edit = QDateEdit()
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
-        edit.setMinimumDate(NO_DATE)
-        edit.setSpecialValueText(ANY)
-        edit.setDate(NO_DATE)
+    def _date_edit(self) -> QLineEdit:
+        # A plain text field: a date spin box with an "any" value could not be typed into.
+        edit = QLineEdit()
+        edit.setPlaceholderText("YYYY-MM-DD, empty for any")
+        edit.setClearButtonEnabled(True)
+        edit.setMaximumWidth(190)
+        edit.editingFinished.connect(self._filter_changed)
         return edit
 
     def _rows(self, chart: type):
@@ -152,9 +149,15 @@ class DashboardPane(QWidget):
         def chosen(combo: QComboBox) -> str | None:
             return None if combo.currentIndex() <= 0 else combo.currentText()
 
-        def day(edit: QDateEdit) -> date | None:
-            value = edit.date()
-            return None if value == NO_DATE else date(value.year(), value.month(), value.day())
+        def day(edit: QLineEdit) -> date | None:
+            text = edit.text().strip()
+            if not text:
+                return None
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                self.status.setText(f"invalid date {text!r}: use YYYY-MM-DD; the filter ignores it")
+                return None
 
         return ReportFilter(
             reviewer=chosen(self.reviewer),
