@@ -87,15 +87,12 @@ class OverturnChart(QWidget):
         self.plot = _plot(bottom=pg.DateAxisItem(orientation="bottom"))
         self.plot.setYRange(0, 1, padding=0.02)
         self.plot.setLabel("left", "per day")
-        self._lower = pg.PlotDataItem(pen=pg.mkPen(None))
-        self._upper = pg.PlotDataItem(pen=pg.mkPen(None))
-        self._band = pg.FillBetweenItem(self._lower, self._upper, brush=pg.mkBrush(207, 34, 46, 50))
-        self._line = pg.PlotDataItem(
-            pen=pg.mkPen(OVERTURN_COLOUR, width=2), symbol="o", symbolSize=6,
-            symbolBrush=OVERTURN_COLOUR, symbolPen=None,
-        )  # fmt: skip
-        for item in (self._lower, self._upper, self._band, self._line):
-            self.plot.addItem(item)
+        # Points with interval bars, not a line: days without decisions have no rate, and a
+        # line would join days months apart.
+        self._intervals = pg.ErrorBarItem(pen=pg.mkPen(OVERTURN_COLOUR, width=1.5), beam=0)
+        self._points = pg.ScatterPlotItem(size=7, brush=OVERTURN_COLOUR, pen=None)
+        self.plot.addItem(self._intervals)
+        self.plot.addItem(self._points)
 
         self.rolling = _plot()
         self.rolling.setYRange(0, 1, padding=0.02)
@@ -111,9 +108,11 @@ class OverturnChart(QWidget):
     def show_report(self, report: Report) -> None:
         days = report.overturn_by_day
         x = np.array([_day_seconds(d.day) for d in days], dtype=float)
-        self._line.setData(x, [d.rate.value for d in days])
-        self._lower.setData(x, [d.rate.lower for d in days])
-        self._upper.setData(x, [d.rate.upper for d in days])
+        values = np.array([d.rate.value for d in days], dtype=float)
+        lower = np.array([d.rate.lower for d in days], dtype=float)
+        upper = np.array([d.rate.upper for d in days], dtype=float)
+        self._points.setData(x, values)
+        self._intervals.setData(x=x, y=values, top=upper - values, bottom=values - lower)
         if len(x):
             self.plot.setXRange(x.min() - SECONDS_PER_DAY, x.max() + SECONDS_PER_DAY, padding=0)
 
