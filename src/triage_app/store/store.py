@@ -38,7 +38,7 @@ _DECISION_COLUMNS = (
 
 @dataclass(frozen=True)
 class ImportSummary:
-    """What an import changed: new items, new suggestions for known items, and no-ops."""
+    """Counts of an import's changes: new items, new suggestions for known items, and no-ops."""
 
     added: int = 0
     resuggested: int = 0
@@ -165,7 +165,7 @@ class Store:
         return self.setting("store_id") or ""
 
     def set_project_id(self, project_id: str) -> None:
-        """Name the project; allowed only while the store holds no decisions."""
+        """Set the project id, which is allowed only while the store contains no decisions."""
         project_id = project_id.strip()
         if not project_id:
             raise StoreError("project id is empty; give the name shared by the team's stores")
@@ -173,7 +173,7 @@ class Store:
             return
         if self.conn.execute("SELECT 1 FROM decisions LIMIT 1").fetchone() is not None:
             raise StoreError(
-                f"{self.path} already holds decisions of project {self.project_id!r}; its "
+                f"{self.path} already contains decisions of project {self.project_id!r}, so its "
                 "project cannot change"
             )
         with self.transaction():
@@ -612,7 +612,7 @@ class Store:
         )
 
     def has_label(self, item_id: str, reviewer: str, label: str) -> bool:
-        """Whether the reviewer's accept or overturn to `label` on the item is in force."""
+        """Return whether the reviewer's accept or overturn to `label` on the item is in force."""
         row = self.conn.execute(
             "SELECT 1 FROM decisions d WHERE item_id = ? AND reviewer = ? AND label = ? "
             f"AND action IN ('accept', 'overturn') AND {_NOT_RETRACTED} LIMIT 1",
