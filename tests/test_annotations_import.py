@@ -272,7 +272,7 @@ def test_csv_retracted_label_imported_again(run_cli, tmp_path, items_db):
     result = run_cli("import", path, "--db", items_db)
 
     assert result.returncode == 0, result.stderr
-    assert "1 decisions by 1 reviewers, 0 already present." in result.stdout
+    assert "1 decision by 1 reviewer, 0 already present." in result.stdout
     assert len(labelling_decisions(items_db)) == 2
 
 

@@ -196,7 +196,7 @@ def test_merge_two_reviewers_via_cli(run_cli, tmp_path, alice_db, bob_db):
     for name, db in (("alice", alice_db), ("bob", bob_db)):
         result = run_cli("bundle", "--db", db, "-o", f"{name}.bundle")
         assert result.returncode == 0, result.stderr
-        assert f"Wrote bundle {name}.bundle: 6 decision events by 1 reviewers" in result.stdout
+        assert f"Wrote bundle {name}.bundle: 6 decision events by 1 reviewer" in result.stdout
 
     result = run_cli("merge", "alice.bundle", "bob.bundle", "--db", team_db)
 
@@ -207,7 +207,7 @@ def test_merge_two_reviewers_via_cli(run_cli, tmp_path, alice_db, bob_db):
     assert "Merged alice.bundle: 6 decisions added, 0 already present, 5 items added." in (
         result.stdout
     )
-    assert "Merged bob.bundle: 6 decisions added, 0 already present, 1 items added." in (
+    assert "Merged bob.bundle: 6 decisions added, 0 already present, 1 item added." in (
         result.stdout
     )
 

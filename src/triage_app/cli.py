@@ -245,6 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _count(number: int, noun: str) -> str:
+    """Return e.g. "1 decision" or "3 decisions"."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -342,8 +347,8 @@ def _import(db: Path, path: Path, taxonomy_path: Path | None) -> int:
             annotations = read_annotations(path, store)
             logged = add_annotations(store, annotations.annotations, path=path)
         print(
-            f"Imported {path}: {logged.added} decisions by {logged.reviewers} reviewers, "
-            f"{logged.already_present} already present."
+            f"Imported {path}: {_count(logged.added, 'decision')} by "
+            f"{_count(logged.reviewers, 'reviewer')}, {logged.already_present} already present."
         )
         return 0
 
@@ -375,13 +380,14 @@ def _import(db: Path, path: Path, taxonomy_path: Path | None) -> int:
                 logged = add_annotations(store, items.annotations, path=path)
 
     print(
-        f"Imported {path}: {summary.added} new items, {summary.resuggested} new suggestions for "
-        f"known items, {summary.unchanged} unchanged (taxonomy {taxonomy.version})."
+        f"Imported {path}: {_count(summary.added, 'new item')}, "
+        f"{_count(summary.resuggested, 'new suggestion')} for known items, "
+        f"{summary.unchanged} unchanged (taxonomy {taxonomy.version})."
     )
     if logged is not None:
         print(
-            f"Annotations: {logged.added} decisions by {logged.reviewers} reviewers, "
-            f"{logged.already_present} already present."
+            f"Annotations: {_count(logged.added, 'decision')} by "
+            f"{_count(logged.reviewers, 'reviewer')}, {logged.already_present} already present."
         )
     return 0
 
@@ -478,11 +484,12 @@ def _bundle(db: Path, output: Path, *, reviewer: str | None) -> int:
 
     with Store(db) as store:
         summary = write_bundle(store, output, reviewer=reviewer)
-    authors = reviewer if reviewer else f"{summary.reviewers} reviewers"
+    authors = reviewer if reviewer else _count(summary.reviewers, "reviewer")
     print(
-        f"Wrote bundle {output}: {summary.decisions} decision events by {authors}, {summary.items} "
-        f"items, {summary.suggestions} suggestions, {summary.taxonomy_versions} taxonomy "
-        f"versions (project {summary.project_id}, store id {summary.store_id})."
+        f"Wrote bundle {output}: {_count(summary.decisions, 'decision event')} by {authors}, "
+        f"{_count(summary.items, 'item')}, {_count(summary.suggestions, 'suggestion')}, "
+        f"{_count(summary.taxonomy_versions, 'taxonomy version')} (project "
+        f"{summary.project_id}, store id {summary.store_id})."
     )
     return 0
 
@@ -504,9 +511,9 @@ def _merge(db: Path, files: list[Path]) -> int:
             if summary.project_adopted:
                 print(f"Store {db} now belongs to project {summary.project_id}.")
             print(
-                f"Merged {path}: {summary.decisions_added} decisions added, "
-                f"{summary.decisions_present} already present, {summary.items_added} items "
-                "added."
+                f"Merged {path}: {_count(summary.decisions_added, 'decision')} added, "
+                f"{summary.decisions_present} already present, "
+                f"{_count(summary.items_added, 'item')} added."
             )
     return 0
 
