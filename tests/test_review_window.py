@@ -99,6 +99,7 @@ def test_digit_beyond_alternatives_does_nothing(qtbot, window, store_path):
     press(qtbot, window, Qt.Key.Key_9)
     assert decision_rows(store_path) == []
     assert current_id(window) == "t1"
+    assert window.statusBar().currentMessage() == "This item has no alternative 9."
 
 
 def test_picker_overturns_to_typed_label(qtbot, window, store_path):

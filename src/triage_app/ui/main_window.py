@@ -63,24 +63,23 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         """Show the session's current item, its alternatives, progress and note."""
         session = self.session
+        alternatives = session.alternatives()
         self.pane.show_item(
             session.current,
-            session.alternatives(),
+            alternatives,
             session.progress(),
             session.note,
             reviewer_labels=session.reviewer_labels(),
             adjudicating=session.adjudicating,
         )
 
-        alternatives = session.alternatives()
+        # Digits without an alternative stay enabled, so pressing one says why nothing happened.
         for number in range(1, 10):
             action = self.actions_by_id[f"overturn_{number}"]
             if number <= len(alternatives):
                 action.setText(f"Overturn to {alternatives[number - 1][0]}")
-                action.setEnabled(True)
             else:
-                action.setText(f"Overturn to alternative {number}")
-                action.setEnabled(False)
+                action.setText(f"Overturn to alternative {number} (none for this item)")
 
         # Keys that decide must never act on an item the reviewer cannot see.
         reviewing = self.panes.currentWidget() is self.pane
@@ -90,8 +89,6 @@ class MainWindow(QMainWindow):
                 continue
             if command_id == "undo":
                 action.setEnabled(reviewing)
-            elif command_id.startswith("overturn_"):
-                action.setEnabled(reviewing and action.isEnabled())
             else:
                 action.setEnabled(reviewing and has_item)
         self.actions_by_id["refresh_dashboard"].setEnabled(not reviewing)
