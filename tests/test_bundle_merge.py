@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
@@ -115,29 +112,6 @@ def bundles(tmp_path: Path, alice_db: Path, bob_db: Path) -> tuple[Path, Path]:
         with Store(db) as store:
             write_bundle(store, path)
     return paths
-
-
-@pytest.fixture
-def run_cli(tmp_path: Path):
-    """Return a function that runs `python -m triage_app` with arguments in tmp_path."""
-    env = {
-        **os.environ,
-        "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
-    }
-
-    def run(*args: object) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "triage_app", *map(str, args)],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            env=env,
-            timeout=120,
-            check=False,
-        )
-
-    return run
 
 
 def merge(team_db: Path, *paths: Path) -> None:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -22,33 +19,6 @@ RECORDS = [
     item_record("x2", label="technical", confidence=0.55),
     item_record("x3", label="account", confidence=0.7, priority=1),
 ]
-
-
-@pytest.fixture
-def run_cli(tmp_path):
-    """Return a function that runs `python -m triage_app` with arguments.
-
-    The default store folder of the subprocess is under tmp_path, so a test never touches the
-    user's own store.
-    """
-    env = {
-        **os.environ,
-        "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
-    }
-
-    def run(*args: object) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "triage_app", *map(str, args)],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            env=env,
-            timeout=120,
-            check=False,
-        )
-
-    return run
 
 
 @pytest.fixture

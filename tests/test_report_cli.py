@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -98,33 +95,6 @@ def build_store(path: Path, review: list[tuple[str, str, str | None, int]]) -> P
                 item=item, reviewer=reviewer, action=action, label=label, duration_ms=duration_ms
             )
     return path
-
-
-@pytest.fixture
-def run_cli(tmp_path):
-    """Return a function that runs `python -m triage_app` with arguments.
-
-    The subprocess's default store and settings folders are under tmp_path, so a test never
-    touches the user's own.
-    """
-    env = {
-        **os.environ,
-        "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
-    }
-
-    def run(*args: object) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "triage_app", *map(str, args)],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            env=env,
-            timeout=120,
-            check=False,
-        )
-
-    return run
 
 
 @pytest.fixture
