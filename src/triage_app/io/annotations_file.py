@@ -24,6 +24,7 @@ from triage_app.domain.clock import format_utc, utc_now
 from triage_app.domain.decision import Action
 from triage_app.domain.item import ReviewItem
 from triage_app.domain.taxonomy import Taxonomy
+from triage_app.io.csv_records import csv_records
 from triage_app.io.problems import MAX_REPORTED, InputFileError, Problem, read_text
 
 logger = logging.getLogger(__name__)
@@ -357,30 +358,12 @@ def _parse_csv(text: str, taxonomy_of: _TaxonomyLookup) -> Iterator[Annotation |
         yield Problem(1, repeated[0], None, f"column given twice; {expected}")
         return
 
-    previous_end = reader.line_num
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            yield Problem(reader.line_num, "", None, f"invalid CSV: {error}")
-            return
-        # A quoted cell may span lines; a row's number is the line where it starts.
-        number = previous_end + 1
-        previous_end = reader.line_num
-        if not any(cell.strip() for cell in row):
+    for record in csv_records(reader, columns):
+        if isinstance(record, Problem):
+            yield record
             continue
-        if len(row) != len(columns):
-            yield Problem(
-                number,
-                "",
-                None,
-                f"row has {len(row)} cells but the header has {len(columns)} columns; "
-                "quote cells that contain commas",
-            )
-            continue
-        yield _annotation_from_row(number, dict(zip(columns, row, strict=True)), taxonomy_of)
+        number, row = record
+        yield _annotation_from_row(number, row, taxonomy_of)
 
 
 def _annotation_from_row(

@@ -19,6 +19,7 @@ from triage_app.domain.item import NewItem
 from triage_app.domain.suggestion import Suggestion, distribution_problem
 from triage_app.domain.taxonomy import Taxonomy
 from triage_app.io.annotations_file import Annotation, parse_annotation_list
+from triage_app.io.csv_records import csv_records
 from triage_app.io.problems import MAX_REPORTED, InputFileError, Problem, read_text
 
 JSONL_FIELDS = (
@@ -207,30 +208,12 @@ def _parse_csv(text: str, taxonomy: Taxonomy) -> Iterator[NewItem | Problem]:
         )
         return
 
-    previous_end = reader.line_num
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            yield Problem(reader.line_num, "", None, f"invalid CSV: {error}")
-            return
-        number = previous_end + 1
-        previous_end = reader.line_num
-        if not any(cell.strip() for cell in row):
+    for parsed in csv_records(reader, columns):
+        if isinstance(parsed, Problem):
+            yield parsed
             continue
-        if len(row) != len(columns):
-            yield Problem(
-                number,
-                "",
-                None,
-                f"row has {len(row)} cells but the header has {len(columns)} columns; "
-                "quote cells that contain commas",
-            )
-            continue
-
-        record: dict[str, object] = dict(zip(columns, row, strict=True))
+        number, cells = parsed
+        record: dict[str, object] = dict(cells)
         try:
             for field in ("distribution", "meta"):
                 raw = record.get(field)
