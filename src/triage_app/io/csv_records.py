@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from typing import Protocol
 
 from triage_app.io.problems import Problem
 
 
+class CsvReader(Protocol):
+    """What `csv.reader` returns: rows of cells, and the number of lines read so far."""
+
+    line_num: int
+
+    def __next__(self) -> list[str]: ...
+
+
 def csv_records(
-    reader: csv.reader, columns: list[str]
+    reader: CsvReader, columns: list[str]
 ) -> Iterator[tuple[int, dict[str, str]] | Problem]:
     """Yield (line, {column: cell}) for each non-blank row, or a Problem for a bad one.
 
