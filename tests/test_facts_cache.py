@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from tests.review_fixtures import build_store
 from triage_app.domain.decision import Action
@@ -31,9 +32,12 @@ def as_rows(facts):
     ]
 
 
-def test_cache_blocks_match_fresh_read(tmp_path, monkeypatch):
+@pytest.mark.parametrize("all_at_once", [1, 10**6])
+def test_cache_blocks_match_fresh_read(tmp_path, monkeypatch, all_at_once):
     path = build_store(tmp_path / "cache.db")
     monkeypatch.setattr(facts_query, "CACHE_BLOCK_MIN", 2)
+    # 1 reads every item's rowid at the second lookup; a million looks each one up.
+    monkeypatch.setattr(facts_query._Lookup, "ALL_AT_ONCE", all_at_once)
 
     with Store(path) as store:
         decide(store, "t1", "bob", Action.OVERTURN, "account")
