@@ -175,9 +175,8 @@ def _item_rowids(store: Store) -> _Lookup:
 
 def _suggestion_versions(store: Store) -> Callable[[int], object]:
     """Return a lookup of suggestions' taxonomy versions, with no query when all share one."""
-    versions = store.conn.execute(
-        "SELECT DISTINCT taxonomy_version FROM suggestions LIMIT 2"
-    ).fetchall()
+    # Every suggestion names a stored taxonomy version, so one stored version is theirs.
+    versions = store.conn.execute("SELECT version FROM taxonomy_versions LIMIT 2").fetchall()
     if len(versions) == 1:
         only = versions[0][0]
         return lambda _suggestion_id: only
