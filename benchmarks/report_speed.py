@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -38,6 +37,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import synthetic_decisions
 from report_child import RESULT_MARKER
+from results import ChildFailed, Row, print_table
 from review_speed import machine_facts
 
 from triage_app.store.facts_query import CACHE_BLOCK_MIN
@@ -66,26 +66,6 @@ BASELINE_PROGRAM = (
     "conn = sqlite3.connect(sys.argv[1])\n"
     f"print(len(conn.execute({BASELINE_SQL!r}).fetchall()))\n"
 )
-
-
-class ChildFailed(RuntimeError):
-    """A measured process exited with an error or without reporting its figures."""
-
-
-@dataclass(frozen=True)
-class Row:
-    """One line of the results table. `passed` is None for a figure without a target."""
-
-    figure: str
-    value: str
-    target: str = ""
-    passed: bool | None = None
-
-    @property
-    def verdict(self) -> str:
-        if self.passed is None:
-            return ""
-        return "PASS" if self.passed else "MISS"
 
 
 def main() -> int:
@@ -143,7 +123,9 @@ def run(args: argparse.Namespace) -> int:
     results_file.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
     print()
-    print_table(rows)
+    print_table(
+        rows, "Cold: the facts_cache table was cleared before the run. Warm: it was filled."
+    )
     print(f"Load average at the end: {_load_average()}")
     print(f"\nAll figures and samples: {results_file}")
     if args.profile:
@@ -425,23 +407,6 @@ def result_rows(results: dict, args: argparse.Namespace) -> list[Row]:
         ratio = report[f"{state}_median_s"] / baseline_s
         rows.append(Row(f"report --json {state} / baseline", f"{ratio:.1f} x"))
     return rows
-
-
-def print_table(rows: list[Row]) -> None:
-    headers = ("figure", "result", "target", "")
-    widths = [
-        max(len(headers[0]), *(len(row.figure) for row in rows)),
-        max(len(headers[1]), *(len(row.value) for row in rows)),
-        max(len(headers[2]), *(len(row.target) for row in rows)),
-    ]
-    print(f"{headers[0]:<{widths[0]}}  {headers[1]:>{widths[1]}}  {headers[2]:<{widths[2]}}")
-    print("-" * (sum(widths) + 10))
-    for row in rows:
-        print(
-            f"{row.figure:<{widths[0]}}  {row.value:>{widths[1]}}  "
-            f"{row.target:<{widths[2]}}  {row.verdict}"
-        )
-    print("Cold: the facts_cache table was cleared before the run. Warm: it was filled.")
 
 
 def print_profile(profile: Path) -> None:

@@ -38,6 +38,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import synthetic_store
 from machine import base_facts
+from results import ChildFailed, Row, print_table
 from review_child import FIRST_ITEM_MARKER, RESULT_MARKER
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent
@@ -61,26 +62,6 @@ class Targets:
 
 
 TARGETS = Targets()
-
-
-class ChildFailed(RuntimeError):
-    """A measured child process exited with an error or without reporting its figures."""
-
-
-@dataclass(frozen=True)
-class Row:
-    """One line of the results table. `passed` is None for a figure without a target."""
-
-    figure: str
-    value: str
-    target: str = ""
-    passed: bool | None = None
-
-    @property
-    def verdict(self) -> str:
-        if self.passed is None:
-            return ""
-        return "PASS" if self.passed else "MISS"
 
 
 def main() -> int:
@@ -142,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     results_file.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
     print()
-    print_table(rows)
+    print_table(rows, "MB = 1,000,000 bytes; p99 is the nearest-rank 99th percentile.")
     print(f"\nAll figures and samples: {results_file}")
     if profile is not None:
         print(f"cProfile of the large-store presses: {profile}")
@@ -436,23 +417,6 @@ def result_rows(results: dict, args: argparse.Namespace) -> list[Row]:
         )
     )
     return rows
-
-
-def print_table(rows: list[Row]) -> None:
-    headers = ("figure", "result", "target", "")
-    widths = [
-        max(len(headers[0]), *(len(row.figure) for row in rows)),
-        max(len(headers[1]), *(len(row.value) for row in rows)),
-        max(len(headers[2]), *(len(row.target) for row in rows)),
-    ]
-    print(f"{headers[0]:<{widths[0]}}  {headers[1]:>{widths[1]}}  {headers[2]:<{widths[2]}}")
-    print("-" * (sum(widths) + 10))
-    for row in rows:
-        print(
-            f"{row.figure:<{widths[0]}}  {row.value:>{widths[1]}}  "
-            f"{row.target:<{widths[2]}}  {row.verdict}"
-        )
-    print("MB = 1,000,000 bytes; p99 is the nearest-rank 99th percentile.")
 
 
 def print_profile(profile: Path) -> None:
