@@ -1,13 +1,18 @@
-"""A small real store to drive the review window with."""
+"""A small real store to drive the review window with, and helpers to drive it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
 from triage_app.domain.item import NewItem
 from triage_app.domain.suggestion import Suggestion
 from triage_app.domain.taxonomy import Label, Taxonomy
+from triage_app.review.session import ReviewSession
 from triage_app.store.store import Store
+from triage_app.ui.main_window import MainWindow
 
 TAXONOMY = Taxonomy(
     version="support-v1",
@@ -59,3 +64,18 @@ def build_store(path: Path) -> Path:
             for item_id, text, label, distribution in ITEMS
         )
     return path
+
+
+def show_window(qtbot, session: ReviewSession) -> MainWindow:
+    """Open the review window on `session` and wait until it has the keyboard."""
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    return window
+
+
+def press(qtbot, window: MainWindow, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """Press a key where a real keyboard sends it: the focus widget, else the window."""
+    qtbot.keyClick(QApplication.focusWidget() or window, key, modifier)

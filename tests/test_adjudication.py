@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
-from tests.review_fixtures import build_store
+from tests.review_fixtures import build_store, press, show_window
 from triage_app.domain.decision import Action
 from triage_app.domain.overlap import Overlap
 from triage_app.domain.report import build_report
 from triage_app.review.session import AdjudicationSession, ReviewSession
 from triage_app.store.facts_query import load_decision_facts
 from triage_app.store.store import Store
-from triage_app.ui.main_window import MainWindow
-
-
-def press(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):
-    qtbot.keyClick(QApplication.focusWidget() or window, key, modifier)
 
 
 def label(store, item_id, reviewer, chosen):
@@ -71,11 +65,7 @@ def test_disagreements_lowest_agreement_first(team_store):
 
 def test_lead_adjudicates_with_keyboard(qtbot, team_store):
     store = Store(team_store)
-    window = MainWindow(AdjudicationSession(store, "lead"))
-    qtbot.addWidget(window)
-    with qtbot.waitActive(window):
-        window.show()
-        window.activateWindow()
+    window = show_window(qtbot, AdjudicationSession(store, "lead"))
 
     assert window.session.current.id == "t1"
     assert window.pane.reviewer_labels.text() == "ann: billing   [A]\nbob: account   [1]"
@@ -111,11 +101,7 @@ def test_lead_adjudicates_with_keyboard(qtbot, team_store):
 
 def test_agreement_panel_warns_when_low(qtbot, team_store):
     store = Store(team_store)
-    window = MainWindow(ReviewSession(store, "lead"))
-    qtbot.addWidget(window)
-    with qtbot.waitActive(window):
-        window.show()
-        window.activateWindow()
+    window = show_window(qtbot, ReviewSession(store, "lead"))
     with qtbot.waitSignal(window.dashboard.report_shown, timeout=10_000) as shown:
         press(qtbot, window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
 

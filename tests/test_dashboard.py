@@ -10,17 +10,11 @@ import sys
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
 
-from tests.review_fixtures import build_store
+from tests.review_fixtures import build_store, press, show_window
 from triage_app.domain.decision import Action
 from triage_app.review.session import ReviewSession
 from triage_app.store.store import Store
-from triage_app.ui.main_window import MainWindow
-
-
-def press(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):
-    qtbot.keyClick(QApplication.focusWidget() or window, key, modifier)
 
 
 @pytest.fixture
@@ -47,11 +41,7 @@ def store_path(tmp_path):
 @pytest.fixture
 def window(qtbot, store_path):
     store = Store(store_path)
-    window = MainWindow(ReviewSession(store, "alice"))
-    qtbot.addWidget(window)
-    with qtbot.waitActive(window):
-        window.show()
-        window.activateWindow()
+    window = show_window(qtbot, ReviewSession(store, "alice"))
     yield window
     window.dashboard.wait_for_work()
     store.close()
@@ -155,11 +145,7 @@ def test_dashboard_refreshes_after_new_decision(qtbot, window):
 
 def test_empty_store_explains(qtbot, tmp_path):
     store = Store(tmp_path / "empty.db")
-    window = MainWindow(ReviewSession(store, "alice"))
-    qtbot.addWidget(window)
-    with qtbot.waitActive(window):
-        window.show()
-        window.activateWindow()
+    window = show_window(qtbot, ReviewSession(store, "alice"))
 
     report = open_dashboard(qtbot, window)
     assert report.decisions == 0
@@ -174,11 +160,7 @@ def test_single_class_explains(qtbot, tmp_path):
     with Store(path) as store:
         store.add_decision(item=store.review_item("t1"), reviewer="bob", action=Action.ACCEPT)
     store = Store(path)
-    window = MainWindow(ReviewSession(store, "alice"))
-    qtbot.addWidget(window)
-    with qtbot.waitActive(window):
-        window.show()
-        window.activateWindow()
+    window = show_window(qtbot, ReviewSession(store, "alice"))
 
     report = open_dashboard(qtbot, window)
     assert report.decisions == 1

@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from tests.review_fixtures import TAXONOMY, build_store
+from tests.review_fixtures import TAXONOMY, build_store, press, show_window
 from triage_app.cli import main as cli_main
 from triage_app.review.session import ReviewSession
 from triage_app.store.store import Store
@@ -27,18 +27,9 @@ def store_path(tmp_path):
 @pytest.fixture
 def window(qtbot, store_path):
     store = Store(store_path)
-    window = MainWindow(ReviewSession(store, "alice"))
-    qtbot.addWidget(window)
-    with qtbot.waitActive(window):
-        window.show()
-        window.activateWindow()
+    window = show_window(qtbot, ReviewSession(store, "alice"))
     yield window
     store.close()
-
-
-def press(qtbot, window: MainWindow, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
-    """Press a key where a real keyboard sends it: the focus widget, else the window."""
-    qtbot.keyClick(QApplication.focusWidget() or window, key, modifier)
 
 
 def current_id(window: MainWindow) -> str | None:
