@@ -44,7 +44,7 @@ def test_overlap_item_stays_for_second_reviewer(tmp_path):
         assert ann.current.id == "t1"
         ann.accept()
 
-        # Ann never sees t1 again; Bob gets it, and nothing shows him Ann's label.
+        # t1 is not offered to Ann again. Bob gets it, and nothing shows him Ann's label.
         assert ann.current.id == "t2"
         bob = ReviewSession(store, "bob")
         assert bob.current.id == "t1"

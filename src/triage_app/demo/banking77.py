@@ -21,20 +21,20 @@ from triage_app.store.store import Store
 
 logger = logging.getLogger(__name__)
 
-# Below this top-label probability the demo model's answer goes to a person. On the test split
-# about 600 of 3,080 messages fall below it, and the model is right on about 60 % of those.
+# Below this top-label probability the demo model's suggestion goes to a person. On the test
+# split about 600 of 3,080 messages fall below it, and the model is right on about 60 % of those.
 CONFIDENCE_THRESHOLD = 0.5
-# A wrong answer on these costs a customer money, so a person checks every one, first.
+# A wrong label on these costs a customer money, so a person checks every one, first.
 HIGH_IMPACT_LABELS = frozenset({"compromised_card", "lost_or_stolen_card", "card_swallowed"})
 HIGH_IMPACT_PRIORITY = 1
-# banking77's own labels are real human labels. Logging them for a fixed random part of the test
-# split as decisions of this reviewer gives the dashboard real figures from the start; the rest
-# of the escalated messages stay in the queue.
+# banking77's own labels are real human labels. They are logged as this reviewer's decisions
+# for a fixed random part of the test split, so the dashboard has real figures from the start.
+# The other escalated messages stay in the queue.
 GOLD_REVIEWER = "banking77"
 PROJECT_ID = "banking77-demo"
 GOLD_ORIGIN = "banking77-gold-labels"
-# The data set's publication date stands in for the unknown time of its annotations; one fixed
-# time also makes the gold decisions of every demo store identical.
+# The data set's publication date replaces the unknown time of its annotations. One fixed time
+# also makes the gold decisions of every demo store identical.
 GOLD_DECIDED_AT = "2020-03-10T00:00:00.000Z"
 GOLD_SHARE = 0.5
 GOLD_SEED = 77
@@ -147,8 +147,8 @@ def _escalation_reasons(label: str, confidence: float) -> list[str]:
 def _log_gold_decisions(store: Store, gold: dict[str, str]) -> int:
     """Log banking77's label of each item as the gold reviewer's decision, once per item.
 
-    The decisions carry a fixed time and a duration of 0 ms: nobody timed the original
-    annotators, so the gold reviewer has no pace.
+    The decisions carry a fixed time and a duration of 0 ms. The original annotators were not
+    timed, so the gold reviewer has no pace.
     """
     already = {
         row[0]

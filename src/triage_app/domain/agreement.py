@@ -1,7 +1,7 @@
 """Agreement between reviewers who labelled the same items.
 
 `ratings` maps each item to the label each reviewer gave it: {item: {reviewer: label}}.
-Items with fewer than two ratings say nothing about agreement and are left out.
+Items with fewer than two ratings carry no information on agreement and are left out.
 """
 
 from __future__ import annotations

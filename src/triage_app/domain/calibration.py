@@ -52,8 +52,8 @@ class Calibration:
 
 
 def bin_edges(bins: int) -> np.ndarray:
-    # k / bins is the float nearest each edge; np.linspace's k * (1 / bins) can miss it by
-    # one unit in the last place (3 * 0.1 is 0.30000000000000004).
+    # k / bins is the float nearest each edge. np.linspace's k * (1 / bins) can miss it by one
+    # unit in the last place, because 3 * 0.1 is 0.30000000000000004.
     return np.arange(bins + 1) / bins
 
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 
 class Action(StrEnum):
-    """What a reviewer did with an item."""
+    """The kind of decision a reviewer made on an item."""
 
     ACCEPT = "accept"
     OVERTURN = "overturn"

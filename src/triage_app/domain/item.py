@@ -1,4 +1,4 @@
-"""Items: the texts under review, with the suggestion a reviewer sees for each."""
+"""Items: the texts under review, with the suggestion shown to a reviewer for each."""
 
 from __future__ import annotations
 

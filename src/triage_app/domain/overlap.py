@@ -17,7 +17,7 @@ class Overlap:
     """How a project's items are shared among reviewers.
 
     `share` of the items (0 to 1) need `reviewers` reviewers each; the rest need one. When
-    reviewers work on separate stores, `part` of `parts` (1-based) says which of the other
+    reviewers work on separate stores, `part` of `parts` (1-based) selects which of the other
     items this store's reviewer labels; every store labels the overlap items.
     """
 

@@ -224,8 +224,8 @@ def rolling_rate(
 ) -> list[tuple[int, float]]:
     """Return (decision number, overturn rate over the `window` decisions ending there).
 
-    Numbers count decisions from 1 in the order they were made; the series starts once a full
-    window exists, or at the last decision when there are fewer, and keeps at most `points`
+    Numbers count decisions from 1 in the order they were made. The series starts once a full
+    window exists, or at the last decision when there are fewer. It keeps at most `points`
     evenly spaced entries.
     """
     n = len(overturned)

@@ -1,4 +1,4 @@
-"""Which decisions a report or the dashboard looks at."""
+"""The filter that selects the decisions a report or the dashboard measures."""
 
 from __future__ import annotations
 

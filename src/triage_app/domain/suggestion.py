@@ -12,7 +12,7 @@ SUM_TOLERANCE = 1e-3
 
 @dataclass(frozen=True)
 class Suggestion:
-    """The model's answer for one item.
+    """The model's output for one item.
 
     `distribution` maps labels to probabilities; labels it leaves out have probability 0.
     """

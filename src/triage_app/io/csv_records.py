@@ -10,7 +10,7 @@ from triage_app.io.problems import Problem
 
 
 class CsvReader(Protocol):
-    """What `csv.reader` returns: rows of cells, and the number of lines read so far."""
+    """The object `csv.reader` returns: rows of cells, and the number of lines read so far."""
 
     line_num: int
 

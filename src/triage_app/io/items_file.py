@@ -100,7 +100,9 @@ def read_items(path: str | Path, taxonomy: Taxonomy) -> ItemsFile:
     if total_problems:
         raise InputFileError(path, problems, total_problems)
     if count == 0:
-        raise InputFileError(path, [Problem(0, "", None, "the file holds no items")])
+        raise InputFileError(
+            path, [Problem(0, "", None, "the file contains no items; add at least one")]
+        )
     return ItemsFile(path=path, taxonomy=taxonomy, count=count, annotations=tuple(annotations))
 
 

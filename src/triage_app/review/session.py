@@ -1,6 +1,6 @@
 """A reviewer's pass through the queue, without any widget.
 
-The window asks the session for the current item and hands it the reviewer's keypresses as
+The window reads the current item from the session and passes it the reviewer's keypresses as
 accept, overturn, skip, undo and note. Every decision is committed to the store before the
 session moves to the next item, so a killed process loses at most the keypress in flight.
 """
@@ -27,7 +27,7 @@ PACE_AFTER_MS = 60_000
 
 @dataclass(frozen=True)
 class Progress:
-    """Where the reviewer is in the queue; no pace until a minute has passed."""
+    """Position in the queue and pace, which stays None until a minute has passed."""
 
     position: int
     total: int
@@ -176,8 +176,8 @@ class ReviewSession:
 class AdjudicationSession(ReviewSession):
     """A lead's pass over the items where reviewers disagree, lowest agreement first.
 
-    The lead sees each reviewer's label; the lead's accept or overturn becomes the item's
-    final label, and the item leaves this queue.
+    Each reviewer's label is shown to the lead. The lead's accept or overturn becomes the
+    item's final label, and the item leaves this queue.
     """
 
     adjudicating = True

@@ -2,4 +2,4 @@
 
 
 class StoreError(Exception):
-    """The store cannot do what was asked; the message says why and what to do."""
+    """The store cannot do what was asked; the message states why and what to do."""

@@ -33,8 +33,8 @@ _NAMED = {"reviewer": "reviewers", "model_label": "labels", "human_label": "labe
           "taxonomy_version": "versions"}  # fmt: skip
 
 # Every accept and overturn after a given decision id, oldest first, retracted or not. Joining
-# items and suggestions here took 6.8 s for a million decisions; looking the item's rowid and
-# the suggestion's taxonomy version up in Python afterwards takes a fraction of that.
+# items and suggestions here took 6.8 s for a million decisions. Looking up the item's rowid and
+# the suggestion's taxonomy version in Python afterwards takes a fraction of that.
 _LABELLING_AFTER = """
 SELECT d.id, d.item_id, d.reviewer, d.model_label, d.label, d.model_confidence,
        substr(d.decided_at, 1, 10), d.duration_ms, d.suggestion_id, d.adjudication

@@ -382,7 +382,7 @@ class Store:
             "SELECT priority FROM items WHERE id = ?", (item_id,)
         ).fetchone()[0]
         if exists:
-            # A new suggestion changes what the reviewer sees, not whether a decision is due.
+            # A new suggestion changes what the reviewer is shown, not whether a decision is due.
             self.conn.execute(
                 "UPDATE queue SET suggestion_id = ?, confidence = ? WHERE item_id = ?",
                 (suggestion_id, suggestion.confidence, item_id),

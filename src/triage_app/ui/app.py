@@ -80,7 +80,7 @@ def _show_unexpected_error(
 def run_window(db: Path, *, reviewer: str | None, adjudicate: bool = False) -> int:
     """Open the review window on the store at `db` and run until it is closed.
 
-    With `adjudicate`, the queue holds the items where reviewers disagree.
+    With `adjudicate`, the queue contains the items where reviewers disagree.
     """
     problem = display_problem()
     if problem is not None:

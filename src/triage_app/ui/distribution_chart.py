@@ -1,7 +1,7 @@
 """The suggestion's confidence distribution as horizontal bars, most likely label on top.
 
 A taxonomy may have dozens of labels, so the chart shows the suggestion and the alternatives
-the digit keys reach; the remaining probability mass is given in one line beneath it.
+the digit keys reach. One line beneath it gives the remaining probability mass.
 """
 
 from __future__ import annotations

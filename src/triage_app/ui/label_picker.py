@@ -59,7 +59,7 @@ def matches_description_only(label: Label, query: str) -> bool:
 
 
 class LabelPicker(QDialog):
-    """Modal picker; `chosen` holds the label name after the dialog is accepted."""
+    """Modal picker; `chosen` is the label name after the dialog is accepted."""
 
     def __init__(
         self,

@@ -73,7 +73,7 @@ class MainWindow(QMainWindow):
             adjudicating=session.adjudicating,
         )
 
-        # Digits without an alternative stay enabled, so pressing one says why nothing happened.
+        # Digits without an alternative stay enabled, so pressing one shows why nothing happened.
         for number in range(1, 10):
             action = self.actions_by_id[f"overturn_{number}"]
             if number <= len(alternatives):

@@ -39,8 +39,11 @@ class _Task(QRunnable):
 
 
 class TaskRunner(QObject):
-    """Runs one kind of work at a time; a new request while one runs waits and replaces
-    any older waiting request, so a burst of refreshes computes at most twice."""
+    """Runs one kind of work at a time.
+
+    A request made while work runs waits, replacing any older waiting request, so a burst of
+    refreshes computes at most twice.
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
